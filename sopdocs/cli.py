@@ -1,0 +1,183 @@
+"""The `sopdocs` command line. Thin: parse options, call the core, print, exit.
+
+Exit codes: 0 no error-level finding; 1 error-level findings; 2 usage or
+configuration error; 3 internal error (a bug in sopdocs: please report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _today(value: str | None):
+    from .review import today_from
+
+    try:
+        return today_from(value)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _config(path: str | None):
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(Path(path) if path else None)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _use_color(flag: bool | None, stream) -> bool:
+    if flag is not None:
+        return flag
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sopdocs")
+def cli() -> None:
+    """Standard Operating Procedures as code: lint, render and export SOPs."""
+
+
+today_option = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge review dates as of this day (default: $SOPDOCS_TODAY, else the clock).",
+)
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: nearest sopdocs.yml or pyproject.toml)."
+)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@click.option(
+    "--catalog/--no-catalog",
+    default=True,
+    help="Run catalog-wide checks (duplicate ids, references between SOPs). Turn off for per-file hooks.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
+@today_option
+@config_option
+def lint(paths, fmt, output, catalog, color, today, config_path):
+    """Check SOP files: front matter against the schema, and every rule.
+
+    PATHS are files or directories (searched for *.md); default: the config's
+    `paths`, else content/.
+    """
+    from .lint import UsageError, lint_paths
+    from .reporters import REPORTERS
+
+    config = _config(config_path)
+    day = _today(today)
+    try:
+        result = lint_paths(paths, config, day, catalog_checks=catalog)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    report = REPORTERS[fmt](result, color=fmt == "text" and not output and _use_color(color, sys.stdout))
+    if output:
+        Path(output).write_text(report, encoding="utf-8")
+        if fmt != "text":
+            summary = result.summary()
+            click.echo(f"{summary['errors']} errors, {summary['warnings']} warnings in {summary['files']} files", err=True)
+    else:
+        click.echo(report, nl=False)
+    sys.exit(result.exit_code)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def rules(ctx, fmt):
+    """List the lint rules. `sopdocs rules explain ID` shows one in full."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from . import rules as registry
+
+    rows = [
+        {"code": r.CODE, "id": r.ID, "severity": r.SEVERITY, "scope": r.SCOPE, "summary": registry.sections(r)["summary"]}
+        for r in registry.RULES.values()
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["id"]) for r in rows)
+    for row in rows:
+        click.echo(f"{row['code']}  {row['id']:<{width}}  {row['severity']:<7}  {row['summary']}")
+
+
+@rules.command()
+@click.argument("rule_id")
+def explain(rule_id):
+    """Show the documentation of one rule, by id or code."""
+    from . import rules as registry
+
+    try:
+        rule = registry.resolve(rule_id)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from None
+    click.echo(f"{rule.CODE} {rule.ID} (default severity: {rule.SEVERITY}, scope: {rule.SCOPE})\n")
+    click.echo(rule.__doc__.strip())
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["sop", "config"]), default="sop")
+def schema(name):
+    """Print a JSON Schema: `sop` (front matter, default) or `config`."""
+    from .schema import schema_text
+
+    click.echo(schema_text(name), nl=False)
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--owner", required=True, help="The owning team.")
+@click.option("--id", "sop_id", help="The SOP id (default: from the title).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to write (default: first of the config's paths).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@today_option
+@config_option
+def new(title, owner, sop_id, directory, force, today, config_path):
+    """Scaffold a new SOP from the template. Fill in every TODO(sopdocs), then lint."""
+    from .scaffold import ScaffoldError, scaffold
+
+    config = _config(config_path)
+    target_dir = Path(directory) if directory else config.root / config.paths[0]
+    try:
+        path = scaffold(title, owner, target_dir, _today(today), sop_id=sop_id, force=force)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {path}")
+    click.echo(f"next: fill in every TODO(sopdocs), then run: sopdocs lint {path}")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="sopdocs")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("sopdocs: interrupted", err=True)
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 - last line of defence: no raw traceback for users
+        handle, log = tempfile.mkstemp(prefix="sopdocs-crash-", suffix=".log")
+        with os.fdopen(handle, "w") as stream:
+            stream.write(traceback.format_exc())
+        exc = sys.exc_info()[1]
+        click.echo(f"sopdocs: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"sopdocs: this is a bug in sopdocs; details are in {log}", err=True)
+        sys.exit(3)

@@ -1,0 +1,42 @@
+"""A Markdown link points at a local `.md` file that does not exist.
+
+## What it does
+Checks relative links whose target ends in `.md` (with or without a `#fragment`),
+resolved against the linking file's directory. Links to web addresses are not checked.
+
+## Why is this bad?
+Links between SOPs ("if this fails, follow [the restore SOP](restore.md)") are part of
+the procedure. A broken one strands the responder mid-incident.
+
+## Example
+```markdown
+If replication does not catch up, follow [the restore](postgres-restor.md).
+```
+
+## Use instead
+```markdown
+If replication does not catch up, follow [the restore](postgres-pitr-restore.md).
+```
+"""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ID = "link-broken"
+CODE = "SOP503"
+SEVERITY = "error"
+SCOPE = "document"
+DEFAULT: dict = {}
+
+
+def check(doc, conf, ctx):
+    base = doc.path.parent
+    for link in doc.links:
+        parts = urlsplit(link.target)
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            continue
+        target = unquote(parts.path)
+        if not target.endswith(".md"):
+            continue
+        if not (base / target).is_file():
+            yield link.position, f"link to `{target}`, which does not exist (relative to {Path(doc.display_path).parent.as_posix() or '.'})"

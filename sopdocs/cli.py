@@ -98,15 +98,22 @@ def lint(paths, fmt, output, catalog, color, today, config_path):
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.pass_context
 def rules(ctx, fmt):
-    """List the lint rules. `sopdocs rules explain ID` shows one in full."""
+    """List the lint rules. `sopdocs rules explain ID` shows one in full.
+
+    `--format markdown` prints the full rule reference (docs/rules.md).
+    """
     if ctx.invoked_subcommand is not None:
         return
     import json
 
     from . import rules as registry
+
+    if fmt == "markdown":
+        click.echo(registry.reference_markdown(), nl=False)
+        return
 
     rows = [
         {"code": r.CODE, "id": r.ID, "severity": r.SEVERITY, "scope": r.SCOPE, "summary": registry.sections(r)["summary"]}

@@ -6,8 +6,10 @@ the best position we have, and the document keeps whatever could be read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 # A real SOP's front matter has a few hundred values; aliases can make a small text
 # expand exponentially ("billion laughs"), so expansion is capped.
 MAX_YAML_VALUES = 20_000
+# Deeper nesting than any SOP needs; also keeps conversion clear of Python's recursion limit.
+MAX_YAML_DEPTH = 100
 # Info-string words that are attributes, not a language, when they come first.
 STEP_FLAGS = frozenset({"verify", "confirm", "idempotent"})
 
@@ -150,7 +154,7 @@ def _parse_front_matter(doc: SopDocument, source: str, first_line: int) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         position = pos(mark) if mark else Position(doc.front_matter_line, 1)
-        doc.problems.append(ParseProblem("yaml-syntax", position, _yaml_message(exc)))
+        doc.problems.append(ParseProblem("yaml-syntax", position, _yaml_message(exc, source)))
         return
     except yaml.YAMLError as exc:
         doc.problems.append(ParseProblem("yaml-syntax", Position(doc.front_matter_line, 1), f"invalid YAML: {exc}"))
@@ -184,9 +188,12 @@ def _parse_front_matter(doc: SopDocument, source: str, first_line: int) -> None:
         doc.problems.append(ParseProblem("yaml-syntax", pos(exc.node.start_mark), exc.message))
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, source: str = "") -> str:
     problem = exc.problem or str(exc)
-    if "\\t" in problem or "tab" in problem:
+    # libyaml's message does not always name the tab; look at the character itself.
+    mark = exc.problem_mark
+    at_mark = source.split("\n")[mark.line][mark.column : mark.column + 1] if mark and mark.line < source.count("\n") + 1 else ""
+    if "\\t" in problem or "tab" in problem or at_mark == "\t":
         return "tab character in YAML; indent with spaces, not tabs"
     if exc.context and exc.context not in problem:
         problem = f"{problem} ({exc.context})"
@@ -204,6 +211,8 @@ class _Converter:
         self.doc = doc
         self.pos = pos
         self.budget = MAX_YAML_VALUES
+        # Collections being converted: an alias to one of them (`&a [*a]`) is a cycle.
+        self.open: set[int] = set()
 
     def value(self, node: yaml.Node, path: FieldPath) -> Any:
         self.budget -= 1
@@ -212,14 +221,32 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
-            items = []
-            for index, child in enumerate(node.value):
-                self.doc.key_positions.setdefault(path + (index,), self.pos(child.start_mark))
-                items.append(self.value(child, path + (index,)))
-            return items
+            with self.entered(node):
+                items = []
+                for index, child in enumerate(node.value):
+                    self.doc.key_positions.setdefault(path + (index,), self.pos(child.start_mark))
+                    items.append(self.value(child, path + (index,)))
+                return items
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         raise _BadNode(node, "unsupported YAML node")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def entered(self, node: yaml.Node) -> Iterator[None]:
+        """Guard the conversion of a collection against cycles, deep nesting and
+        expansion (merge keys `<<` can multiply work without adding values)."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge
+        if id(node) in self.open:
+            raise _BadNode(node, "recursive alias: a value contains itself; write the values out plainly")
+        if len(self.open) >= MAX_YAML_DEPTH:
+            raise _BadNode(node, f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+        self.open.add(id(node))
+        try:
+            yield
+        finally:
+            self.open.discard(id(node))
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _TIMESTAMP_TAG:
@@ -238,6 +265,10 @@ class _Converter:
         return value
 
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        with self.entered(node):
+            return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged: list[yaml.MappingNode] = []
         for key_node, value_node in node.value:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -149,6 +150,8 @@ def _translate(error: Any) -> list[SchemaIssue]:
         advice = f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(choices)}"
         return [SchemaIssue("field-value", path, f"`{name}` is `{value}`, which is not allowed; {advice}")]
     if keyword == "format" and error.validator_value == "date":
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(value)):
+            return []  # not even YYYY-MM-DD: the field's `pattern` error says so, once
         return [SchemaIssue("field-value", path, f"`{name}` is `{value}`, which is not a real calendar date; {hint or 'write YYYY-MM-DD'}")]
     if keyword == "pattern":
         return [SchemaIssue("field-value", path, f"`{name}` is `{value}`, which is not in the expected form; {hint or 'see `sopdocs schema`'}")]

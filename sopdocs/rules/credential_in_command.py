@@ -48,7 +48,7 @@ PATTERNS = [
     ("a bearer token", re.compile(r"(?i)\bbearer\s+(?![$'\"{<])[A-Za-z0-9._~+/=-]{16,}")),
     ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^\s/:@$]+:(?![$'\"{<])[^\s/@]+@")),
     ("a literal password or token", re.compile(r"(?i)(?:passw(?:or)?d|passwd|secret|token|api[_-]?key)\s*[=:]\s*" + _VALUE)),
-    ("a literal password", re.compile(r"(?i)--?(?:password|passwd|token|api-key)[= ]" + _VALUE)),
+    ("a literal password", re.compile(r"(?i)(?<![\w-])--?(?:password|passwd|token|api-key)[= ]" + _VALUE)),
 ]
 
 

@@ -34,6 +34,8 @@ DEFAULT: dict = {}
 def check(doc, conf, ctx):
     section = doc.section("steps")
     if section is None:
-        yield Position(doc.body_line, 1), "no `## Steps` section; add one with a numbered list, one item per step"
+        # A file that ends with the closing `---` has no body line: point at its last line.
+        last_line = max(1, doc.text.count("\n") + (0 if doc.text.endswith("\n") else 1))
+        yield Position(min(doc.body_line, last_line), 1), "no `## Steps` section; add one with a numbered list, one item per step"
     elif not doc.steps:
         yield section.position, "`## Steps` has no numbered list; write each step as `1. ...`, `2. ...`"

@@ -1,0 +1,113 @@
+"""MkDocs adapter: `plugins: [sopdocs]`.
+
+Thin on purpose: it parses and lints the SOPs with sopdocs' core, hands the generated
+Markdown/CSS/JS of :mod:`sopdocs.site.pages` to MkDocs, and writes the search index.
+Everything a page shows comes from the generator, not from MkDocs internals.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .config import ConfigError, load_config
+from .lint import display_path
+from .parser import parse_file
+from .review import today_from
+from .site import pages
+from .site.build import lint_for_build, make_site
+from .site.search import write_index
+
+log = get_plugin_logger(__name__)
+
+
+class SopdocsConfig(Config):
+    enabled = c.Type(bool, default=True)
+    today = c.Optional(c.Type(str))
+    strict = c.Type(bool, default=True)
+    drafts_warn = c.Type(bool, default=True)
+    search = c.Type(bool, default=True)
+    catalog_title = c.Type(str, default="SOP catalog")
+    config_file = c.Optional(c.Type(str))
+
+
+class SopdocsPlugin(BasePlugin[SopdocsConfig]):
+    def on_startup(self, *, command, dirty) -> None:
+        self.command = command
+
+    def on_config(self, config):
+        if not self.config.enabled:
+            return config
+        self.site = None
+        self.sources: dict[str, str] = {}
+        try:
+            self.today = today_from(self.config.today)
+        except ValueError as exc:
+            raise PluginError(f"sopdocs: {exc}") from None
+        for asset in pages.ASSETS:
+            target = config.extra_css if asset.endswith(".css") else config.extra_javascript
+            path = f"{pages.ASSET_DIR}/{asset}"
+            if path not in [str(p) for p in target]:
+                target.append(path)
+        if not config.nav:
+            config.nav = [{"Catalog": "index.md"}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        if not self.config.enabled:
+            return files
+        try:
+            project = load_config(Path(self.config.config_file) if self.config.config_file else None, Path(config.config_file_path).parent)
+        except ConfigError as exc:
+            raise PluginError(f"sopdocs: {exc}") from None
+        cwd = Path.cwd()
+        docs = {}
+        for file in files.documentation_pages():
+            if file.generated_by or not file.abs_src_path:
+                continue
+            path = Path(file.abs_src_path)
+            if file.inclusion == InclusionLevel.INCLUDED:
+                file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
+            docs[file.src_uri] = parse_file(path, display_path(path, cwd), project.max_file_size)
+        report = lint_for_build(docs, project, self.today, self.config.strict, self.config.drafts_warn)
+        for message in report.warnings:
+            log.warning(message)
+        for message in report.errors:
+            log.error(message)
+        if report.errors:
+            count = len(report.errors)
+            raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
+        self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls)
+        self.sources = {e.src: e for e in self.site.entries}
+        catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
+        for src, text in pages.generated_pages(self.site, catalog_src).items():
+            if files.get_file_from_path(src) is None:
+                listed = src in (catalog_src, "owners/index.md", "tags/index.md")
+                inclusion = InclusionLevel.INCLUDED if listed else InclusionLevel.NOT_IN_NAV
+                files.append(File.generated(config, src, content=text, inclusion=inclusion))
+        for asset in pages.ASSETS:
+            files.append(File.generated(config, f"{pages.ASSET_DIR}/{asset}", content=pages.asset_text(asset)))
+        files.append(File.generated(config, "sops.json", content=pages.catalog_json(self.site)))
+        return files
+
+    def on_page_markdown(self, markdown, page, config, files):
+        if not self.config.enabled or self.site is None:
+            return markdown
+        entry = self.sources.get(page.file.src_uri)
+        if entry is None:
+            return markdown
+        # Material gives `tags` and `status` in page meta its own meaning; the SOP page
+        # shows them itself, so MkDocs only sees a safe title.
+        page.meta = {"title": html.escape(entry.title), "sop_id": entry.sop_id}
+        return pages.sop_page(self.site, entry)
+
+    def on_post_build(self, config) -> None:
+        if not self.config.enabled or self.site is None or not self.config.search:
+            return
+        write_index(self.site, Path(config.site_dir))

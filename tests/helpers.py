@@ -1,0 +1,116 @@
+"""Test helpers: lint SOP text written into a temporary directory and state the expected
+problems by position, yamllint style: ``[(line, column, rule_id), ...]``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from sopdocs.config import config_from_dict
+from sopdocs.lint import Finding, lint_paths
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+TODAY = "2026-11-26"
+
+# The name `lint_text` gives to the text under test; other files sit beside it.
+MAIN = "sop.md"
+
+MINIMAL = (FIXTURES / "valid" / "minimal.md").read_text(encoding="utf-8")
+FULL = (FIXTURES / "valid" / "postgres-add-column.md").read_text(encoding="utf-8")
+
+# The front matter of MINIMAL (lines 1-9); a body appended to it starts on line 10.
+FRONT = MINIMAL[: MINIMAL.index("---\n", 4) + 4]
+# The body of MINIMAL; a front matter of N lines (delimiters included) puts it on line N+1.
+BODY = MINIMAL[len(FRONT) :]
+
+
+def sop(front_matter: str, body: str = BODY) -> str:
+    """An SOP from front-matter keys (without the `---` lines): key lines start on line 2."""
+    return "---\n" + front_matter + "---\n" + body
+
+
+Problem = tuple[int, int, str]
+
+
+def lint_findings(
+    text: str | bytes | None,
+    directory: Path,
+    files: dict[str, str | bytes] | None = None,
+    config: dict[str, Any] | None = None,
+    today: str = TODAY,
+    catalog_checks: bool = True,
+) -> list[Finding]:
+    """Write ``text`` to ``directory/sop.md`` (and ``files`` beside it), lint the
+    directory with a config built from ``config``, and return every finding."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = dict(files or {})
+    if text is not None:
+        written[MAIN] = text
+    for name, content in written.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    conf = config_from_dict(config or {}, root=directory)
+    result = lint_paths([directory], conf, dt.date.fromisoformat(today), cwd=directory, catalog_checks=catalog_checks)
+    return result.findings
+
+
+def lint_text(
+    text: str | bytes,
+    directory: Path,
+    files: dict[str, str | bytes] | None = None,
+    config: dict[str, Any] | None = None,
+    today: str = TODAY,
+    catalog_checks: bool = True,
+) -> list[Problem]:
+    """Problems in ``text`` (the file `sop.md`) as sorted ``(line, column, rule)``."""
+    findings = lint_findings(text, directory, files, config, today, catalog_checks)
+    return sorted((f.line, f.column, f.rule) for f in findings if f.path == MAIN)
+
+
+def lint_all(
+    files: dict[str, str | bytes],
+    directory: Path,
+    config: dict[str, Any] | None = None,
+    today: str = TODAY,
+    catalog_checks: bool = True,
+) -> list[tuple[str, int, int, str]]:
+    """Problems in every file as sorted ``(path, line, column, rule)``."""
+    findings = lint_findings(None, directory, files, config, today, catalog_checks)
+    return sorted((f.path, f.line, f.column, f.rule) for f in findings)
+
+
+def sopdocs_command() -> list[str]:
+    """The installed `sopdocs` entry point of the interpreter running the tests."""
+    script = Path(sys.executable).parent / "sopdocs"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("sopdocs")
+    return [found] if found else [sys.executable, "-m", "sopdocs"]
+
+
+def run_sopdocs(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess with a clean environment (no colour, no
+    inherited SOPDOCS_TODAY unless given)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SOPDOCS_")}
+    base["NO_COLOR"] = "1"
+    base.update(env or {})
+    return subprocess.run(
+        [*sopdocs_command(), *args],
+        cwd=cwd,
+        env=base,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )

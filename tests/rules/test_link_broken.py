@@ -1,0 +1,32 @@
+"""SOP503 link-broken: a relative link to a `.md` file that does not exist."""
+
+from helpers import FRONT
+
+RULE = "link-broken"
+
+
+def body(text: str) -> str:
+    # `text` starts on line 12.
+    return FRONT + "\n" + text + "\n\n## Steps\n\n1. Restart the API.\n"
+
+
+def test_existing_and_external_links(lint_text):
+    text = body(
+        "See [the other SOP](other.md#rollback), [docs](https://example.com/x.md),\n"
+        "[a file](../README.txt), [root](/abs.md) and [mail](mailto:a@b.c)."
+    )
+    assert lint_text(text, files={"other.md": FRONT.replace("restart-api", "other") + "\n## Steps\n\n1. Do.\n"}) == []
+
+
+def test_missing_file_points_at_the_target(lint_findings):
+    [finding] = lint_findings(body("Then run [the failover](db-failover.md)."))
+    assert (finding.line, finding.column, finding.rule) == (12, 25, RULE)
+    assert "`db-failover.md`" in finding.message
+
+
+def test_link_in_a_step_and_percent_encoding(lint_text):
+    # Step 1 (line 14) links to an existing file with a space; step 2 (line 15) does not.
+    text = FRONT + "\n## Steps\n\n1. Follow [the restore](restore%20db.md).\n2. Then [check](sub/check.md).\n"
+    assert lint_text(text, files={"restore db.md": FRONT.replace("restart-api", "restore-db") + "\n## Steps\n\n1. Do.\n"}) == [
+        (15, 17, RULE)
+    ]

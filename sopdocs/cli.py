@@ -172,6 +172,103 @@ def new(title, owner, sop_id, directory, force, today, config_path):
     click.echo(f"next: fill in every TODO(sopdocs), then run: sopdocs lint {path}")
 
 
+def _engine_env(today: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if today:
+        env["SOPDOCS_TODAY"] = _today(today).isoformat()
+    return env
+
+
+mkdocs_file_option = click.option(
+    "--config-file", "-f", "mkdocs_file", type=click.Path(dir_okay=False, exists=True), default="mkdocs.yml", show_default=True,
+    help="The MkDocs configuration of the catalog site.",
+)
+
+
+@cli.command()
+@mkdocs_file_option
+@click.option("--site-dir", "-d", type=click.Path(file_okay=False), help="Where to write the site (default: the config's site_dir).")
+@click.option(
+    "--engine", type=click.Choice(["mkdocs", "properdocs"]), default="mkdocs", show_default=True,
+    help="mkdocs: MkDocs with the sopdocs plugin. properdocs: generate plain Markdown with sopdocs, build it with ProperDocs.",
+)
+@today_option
+def build(mkdocs_file, site_dir, engine, today):
+    """Lint the SOPs and build the catalog site (pages, catalog, search index).
+
+    Lint errors fail the build with the same file:line messages as `sopdocs lint`
+    (errors in drafts only warn, unless the plugin's `drafts_warn` is false).
+    """
+    import subprocess
+
+    env = _engine_env(today)
+    if engine == "mkdocs":
+        command = [sys.executable, "-m", "mkdocs", "build", "-f", mkdocs_file] + (["-d", site_dir] if site_dir else [])
+        sys.exit(subprocess.call(command, env=env))
+    sys.exit(_build_generated(Path(mkdocs_file), site_dir, env))
+
+
+def _build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str]) -> int:
+    """Build through the generator alone: proves the site needs no MkDocs internals."""
+    import subprocess
+
+    from .site.build import generate_tree, lint_for_build, make_site, plugin_options, read_docs, read_mkdocs_yml
+    from .site.search import write_index
+
+    settings = read_mkdocs_yml(mkdocs_file)
+    options = plugin_options(settings)
+    root = mkdocs_file.resolve().parent
+    project = _config(options.get("config_file"))
+    day = _today(options.get("today") or env.get("SOPDOCS_TODAY"))
+    docs = read_docs(root / settings.get("docs_dir", "docs"), project, Path.cwd())
+    report = lint_for_build(docs, project, day, options.get("strict", True), options.get("drafts_warn", True))
+    for message in report.warnings:
+        click.echo(f"WARNING -  {message}", err=True)
+    for message in report.errors:
+        click.echo(f"ERROR   -  {message}", err=True)
+    if report.errors:
+        click.echo(f"sopdocs: {len(report.errors)} lint errors in the SOPs; build aborted", err=True)
+        return 1
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"))
+    target = Path(site_dir) if site_dir else root / settings.get("site_dir", "site")
+    with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
+        generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"))
+        code = subprocess.call([sys.executable, "-m", "properdocs", "build", "-f", str(generated), "-d", str(target.resolve())], env=env)
+    if code == 0 and options.get("search", True):
+        write_index(site, target)
+    return code
+
+
+@cli.command()
+@mkdocs_file_option
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write the plain site sources to.")
+@today_option
+def generate(mkdocs_file, out, today):
+    """Write the catalog site as plain Markdown, CSS, JS and an mkdocs.yml, for any
+    MkDocs-compatible builder (no sopdocs plugin needed)."""
+    from .site.build import generate_tree, make_site, plugin_options, read_docs, read_mkdocs_yml
+
+    settings = read_mkdocs_yml(Path(mkdocs_file))
+    options = plugin_options(settings)
+    project = _config(options.get("config_file"))
+    docs = read_docs(Path(mkdocs_file).resolve().parent / settings.get("docs_dir", "docs"), project, Path.cwd())
+    site = make_site(docs, project, _today(today or options.get("today")), options.get("catalog_title", "SOP catalog"))
+    path = generate_tree(site, Path(out), settings.get("site_name", "SOP catalog"))
+    click.echo(f"wrote {path.parent} (build it with: mkdocs build -f {path})")
+
+
+@cli.command()
+@mkdocs_file_option
+@click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@today_option
+def serve(mkdocs_file, dev_addr, today):
+    """Serve the catalog site locally and rebuild on changes."""
+    import subprocess
+
+    sys.exit(subprocess.call([sys.executable, "-m", "mkdocs", "serve", "-f", mkdocs_file, "-a", dev_addr], env=_engine_env(today)))
+
+
 def main() -> None:
     try:
         cli.main(prog_name="sopdocs")

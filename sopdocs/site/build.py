@@ -84,3 +84,25 @@ def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
     path = out / "mkdocs.yml"
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")  # JSON is YAML
     return path
+
+
+class _LenientLoader(__import__("yaml").SafeLoader):
+    """Reads mkdocs.yml files that use tags such as `!!python/name:` or `!ENV`."""
+
+
+_LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+_LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+def read_mkdocs_yml(path: Path) -> dict:
+    import yaml
+
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LenientLoader)  # noqa: S506 - SafeLoader subclass
+    return data if isinstance(data, dict) else {}
+
+
+def plugin_options(mkdocs_config: dict) -> dict:
+    for plugin in mkdocs_config.get("plugins") or []:
+        if isinstance(plugin, dict) and "sopdocs" in plugin:
+            return plugin["sopdocs"] or {}
+    return {}

@@ -86,14 +86,19 @@ def lint(paths, fmt, output, catalog, color, today, config_path):
         result = lint_paths(paths, config, day, catalog_checks=catalog)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    report = REPORTERS[fmt](result, color=fmt == "text" and not output and _use_color(color, sys.stdout))
+    use_color = fmt == "text" and not output and _use_color(color, sys.stdout)
+    report = REPORTERS[fmt](result, color=use_color)
     if output:
-        Path(output).write_text(report, encoding="utf-8")
+        try:
+            Path(output).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         if fmt != "text":
             summary = result.summary()
             click.echo(f"{summary['errors']} errors, {summary['warnings']} warnings in {summary['files']} files", err=True)
     else:
-        click.echo(report, nl=False)
+        # click strips colour codes when stdout is not a terminal unless told otherwise.
+        click.echo(report, nl=False, color=use_color)
     sys.exit(result.exit_code)
 
 
@@ -142,9 +147,9 @@ def explain(rule_id):
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["sop", "config"]), default="sop")
+@click.argument("name", type=click.Choice(["sop", "manifest", "config"]), default="sop")
 def schema(name):
-    """Print a JSON Schema: `sop` (front matter, default) or `config`."""
+    """Print a JSON Schema: `sop` (front matter, default), `manifest` or `config`."""
     from .schema import schema_text
 
     click.echo(schema_text(name), nl=False)
@@ -267,6 +272,10 @@ def serve(mkdocs_file, dev_addr, today):
     import subprocess
 
     sys.exit(subprocess.call([sys.executable, "-m", "mkdocs", "serve", "-f", mkdocs_file, "-a", dev_addr], env=_engine_env(today)))
+
+
+# Commands that live in their own modules register here, one line each.
+# (export: sopdocs/export_cli.py; run, audit: sopdocs/run_cli.py)
 
 
 def main() -> None:

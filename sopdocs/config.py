@@ -88,6 +88,9 @@ def config_from_dict(data: Any, source: Path | None = None, root: Path | None = 
     from jsonschema import Draft202012Validator
 
     where = str(source) if source else "config"
+    if isinstance(data, dict) and isinstance(data.get("rules"), dict):
+        # YAML 1.1 reads an unquoted `off` as false: `step-empty: off` means "off".
+        data = {**data, "rules": {k: "off" if v is False else v for k, v in data["rules"].items()}}
     errors = sorted(Draft202012Validator(load_schema("config")).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import helpers  # noqa: E402
+import helpers
 
 
 @pytest.fixture

@@ -113,4 +113,5 @@ def run_sopdocs(*args: str, cwd: Path, env: dict[str, str] | None = None, timeou
         text=True,
         encoding="utf-8",
         timeout=timeout,
+        check=False,
     )

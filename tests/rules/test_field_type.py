@@ -24,7 +24,9 @@ def test_unquoted_version_is_a_number(lint_findings):
 
 
 def test_preconditions_as_a_string(lint_text):
-    text = MINIMAL.replace("preconditions:\n  - The on-call engineer has acknowledged the page.\n", "preconditions: Page the team.\n")
+    text = MINIMAL.replace(
+        "preconditions:\n  - The on-call engineer has acknowledged the page.\n", "preconditions: Page the team.\n"
+    )
     assert lint_text(text) == [(6, 1, RULE)]
 
 

@@ -10,9 +10,10 @@ def test_ordinary_todo_is_fine(lint_text):
 
 
 def test_placeholders_in_front_matter_and_body(lint_findings):
-    text = MINIMAL.replace(
-        "  - Start the previous release again.", '  - "TODO(sopdocs): how to undo the change"'
-    ) + "\n## Escalation\n\nTODO(sopdocs): who to call.\n"
+    text = (
+        MINIMAL.replace("  - Start the previous release again.", '  - "TODO(sopdocs): how to undo the change"')
+        + "\n## Escalation\n\nTODO(sopdocs): who to call.\n"
+    )
     findings = lint_findings(text)
     assert [(f.line, f.column, f.rule) for f in findings] == [(9, 6, RULE), (24, 1, RULE)]
     assert findings[0].message == "placeholder left from the template: how to undo the change"

@@ -19,7 +19,7 @@ def test_empty_item(lint_findings):
 
 
 def test_command_without_text(lint_findings):
-    body = "\n## Steps\n\n1. Drain the node.\n2. ```bash\n   kubectl uncordon \"$NODE\"\n   ```\n"
+    body = '\n## Steps\n\n1. Drain the node.\n2. ```bash\n   kubectl uncordon "$NODE"\n   ```\n'
     [finding] = lint_findings(FRONT + body)
     assert (finding.line, finding.column, finding.rule) == (15, 1, RULE)
     assert "step 2 has a command but no text" in finding.message

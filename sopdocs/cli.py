@@ -79,6 +79,7 @@ def lint(paths, fmt, output, catalog, color, today, config_path):
     """
     from .lint import UsageError, lint_paths
     from .reporters import REPORTERS
+    from .reporters.text import summary_line
 
     config = _config(config_path)
     day = _today(today)
@@ -95,7 +96,7 @@ def lint(paths, fmt, output, catalog, color, today, config_path):
             raise click.UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
         if fmt != "text":
             summary = result.summary()
-            click.echo(f"{summary['errors']} errors, {summary['warnings']} warnings in {summary['files']} files", err=True)
+            click.echo(summary_line(summary), err=True)
     else:
         # click strips colour codes when stdout is not a terminal unless told otherwise.
         click.echo(report, nl=False, color=use_color)
@@ -276,6 +277,10 @@ def serve(mkdocs_file, dev_addr, today):
 
 # Commands that live in their own modules register here, one line each.
 # (export: sopdocs/export_cli.py; run, audit: sopdocs/run_cli.py)
+from .export_cli import export; cli.add_command(export)  # noqa: E402, E702
+from .run_cli import audit, run  # noqa: E402
+cli.add_command(run)
+cli.add_command(audit)
 
 
 def main() -> None:

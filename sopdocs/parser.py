@@ -292,12 +292,19 @@ class _Converter:
                 continue
             self.doc.key_positions[key_path] = self.pos(key_node.start_mark)
             result[key] = self.value(value_node, key_path)
+        if merged:
+            self._merge(merged, path, result)
+        return result
+
+    def _merge(self, merged: list[yaml.Node], path: FieldPath, result: dict[str, Any]) -> None:
+        depth = len(path)
+        own = {k: v for k, v in self.doc.key_positions.items() if len(k) > depth and k[:depth] == path and k[depth] in result}
         for source in merged:
             if not isinstance(source, yaml.MappingNode):
                 raise _BadNode(source, "`<<` must merge a mapping")
             for key, value in self.mapping(source, path).items():
                 result.setdefault(key, value)
-        return result
+        self.doc.key_positions.update(own)  # merged keys must not move the mapping's own keys
 
 
 # --- body -----------------------------------------------------------------------------

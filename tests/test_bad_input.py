@@ -147,3 +147,24 @@ def test_cli_valid_bom_crlf_file_exits_0(tmp_path):
     (tmp_path / "sop.md").write_bytes(CRLF_BOM)
     proc = run_sopdocs("lint", "sop.md", "--today", "2026-11-26", cwd=tmp_path)
     assert (proc.returncode, proc.stdout) == (0, "1 file checked, no problems\n")
+
+
+def test_merge_key_does_not_move_positions_of_the_mappings_own_keys(lint_text):
+    source = """---
+defaults: &d
+  owner: 42
+id: merged
+title: Merged
+owner: 7
+<<: *d
+last_reviewed: 2026-10-01
+preconditions: [a]
+rollback: [b]
+---
+## Steps
+1. x
+"""
+    found = lint_text(source)
+    # `owner: 7` on line 6 is the mapping's own key; the merged `owner: 42` (line 3) is ignored.
+    assert (6, 1, "field-type") in found
+    assert not any(line == 3 and rule == "field-type" for line, _, rule in found)

@@ -18,12 +18,14 @@ def render(result, color: bool = False) -> str:
         f"{f.code} {paint(f.rule, 'dim')}: {f.message}"
         for f in result.findings
     ]
-    summary = result.summary()
-    if result.findings:
-        lines.append(
+    lines.append(summary_line(result.summary()))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(summary: dict[str, int]) -> str:
+    if summary["errors"] or summary["warnings"]:
+        return (
             f"{_plural(summary['errors'], 'error')}, {_plural(summary['warnings'], 'warning')} "
             f"in {summary['files_with_findings']} of {_plural(summary['files'], 'file')}"
         )
-    else:
-        lines.append(f"{_plural(summary['files'], 'file')} checked, no problems")
-    return "\n".join(lines) + "\n"
+    return f"{_plural(summary['files'], 'file')} checked, no problems"

@@ -275,12 +275,15 @@ def serve(mkdocs_file, dev_addr, today):
     sys.exit(subprocess.call([sys.executable, "-m", "mkdocs", "serve", "-f", mkdocs_file, "-a", dev_addr], env=_engine_env(today)))
 
 
-# Commands that live in their own modules register here, one line each.
-# (export: sopdocs/export_cli.py; run, audit: sopdocs/run_cli.py)
-from .export_cli import export; cli.add_command(export)  # noqa: E402, E702
-from .run_cli import audit, run  # noqa: E402
-cli.add_command(run)
-cli.add_command(audit)
+# Commands that live in their own modules.
+def _register_commands() -> None:
+    from .export_cli import export
+
+    for command in (export,):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main() -> None:

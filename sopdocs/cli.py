@@ -278,8 +278,9 @@ def serve(mkdocs_file, dev_addr, today):
 # Commands that live in their own modules.
 def _register_commands() -> None:
     from .export_cli import export
+    from .run_cli import audit, run
 
-    for command in (export,):
+    for command in (export, run, audit):
         cli.add_command(command)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import Config
 from .engines import CompileError, argo, dump_yaml, github_actions
-from .lint import Finding, discover, lint_paths, parse_paths
+from .lint import Finding, blocks_execution, discover, lint_paths, parse_paths
 from .manifest import build_manifest, dumps
 from .model import SopDocument
 
@@ -125,7 +125,7 @@ def _write(path: Path, text: str) -> None:
 def _errors_by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     errors: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.severity == "error":
+        if blocks_execution(finding):
             errors.setdefault(finding.path, []).append(finding)
     return errors
 

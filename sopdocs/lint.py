@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import profiles
 from . import rules as registry
 from .config import Config
 from .model import SopDocument
@@ -16,6 +17,10 @@ from .parser import parse_file
 from .rules._common import Context
 
 SEVERITIES = ("error", "warning")
+# Review dates say whether to trust an SOP, not whether it can be executed: during an
+# incident an overdue SOP must still run. The runner and the exporter show these
+# findings as warnings (and the runner records them) instead of refusing.
+REVIEW_RULES = frozenset({"review-overdue", "review-due-soon"})
 
 
 class UsageError(Exception):
@@ -71,6 +76,11 @@ class LintResult:
         }
 
 
+def blocks_execution(finding: Finding) -> bool:
+    """An error that makes an SOP unfit to export or run."""
+    return finding.severity == "error" and finding.rule not in REVIEW_RULES
+
+
 def display_path(path: Path, cwd: Path) -> str:
     try:
         return path.resolve().relative_to(cwd.resolve()).as_posix()
@@ -78,10 +88,15 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def discover(paths: Iterable[str | Path], config: Config, cwd: Path | None = None) -> list[Path]:
-    """Markdown files under the given paths, sorted, minus `exclude` patterns.
+def discover(
+    paths: Iterable[str | Path], config: Config, cwd: Path | None = None, force_exclude: bool = False
+) -> list[Path]:
+    """SOP files under the given paths, sorted, minus `exclude` patterns.
 
-    A named file is always included; directories are searched for `*.md`, skipping
+    A named file is always included, unless ``force_exclude``: then a named file outside
+    the config's `paths`, not ending in one of its `extensions`, or matching `exclude` is
+    skipped (for hooks that pass every changed Markdown file). Directories are searched
+    for files ending in one of the config's `extensions` (default `.md`), skipping
     hidden directories. A path that does not exist is a usage error.
     """
     cwd = cwd or Path.cwd()
@@ -91,18 +106,36 @@ def discover(paths: Iterable[str | Path], config: Config, cwd: Path | None = Non
         if not path.is_absolute():
             path = cwd / path
         if path.is_file():
-            found[path] = None
+            if not force_exclude or in_scope(path, config):
+                found[path] = None
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if name.endswith(".md"):
+                    if _has_extension(name, config):
                         candidate = Path(root) / name
                         if not _excluded(candidate, config):
                             found[candidate] = None
-        else:
+        elif not (force_exclude and not path.exists()):
             raise UsageError(f"{raw}: no such file or directory")
     return sorted(found, key=lambda p: p.as_posix())
+
+
+def _has_extension(name: str, config: Config) -> bool:
+    return any(name.endswith(ext) for ext in config.extensions)
+
+
+def in_scope(path: Path, config: Config) -> bool:
+    """True when ``path`` is an SOP of the configured catalog: under one of the
+    config's `paths`, with one of its `extensions`, and not excluded."""
+    if not _has_extension(path.name, config) or _excluded(path, config):
+        return False
+    resolved = path.resolve()
+    for root in config.paths:
+        base = (config.root / root).resolve()
+        if resolved == base or base in resolved.parents:
+            return not any(part.startswith(".") for part in resolved.relative_to(base).parts[:-1])
+    return False
 
 
 def _excluded(path: Path, config: Config) -> bool:
@@ -123,10 +156,13 @@ def lint_documents(
     today: dt.date,
     catalog: list[SopDocument] | None = None,
     catalog_checks: bool = True,
+    select: set[str] | None = None,
 ) -> list[Finding]:
     """Run the rules over parsed documents. ``catalog`` adds SOPs that are known (for
-    references and duplicate ids) but not reported on."""
+    references and duplicate ids) but not reported on. ``select`` limits the run to
+    these rule ids (still only the enabled ones)."""
     known = sorted({id(d): d for d in [*docs, *(catalog or [])]}.values(), key=lambda d: d.display_path)
+    profiles.apply_all(known, config)
     ids: dict[str, list[SopDocument]] = {}
     for doc in known:
         if doc.sop_id:
@@ -137,7 +173,7 @@ def lint_documents(
     active = []
     for rule in registry.RULES.values():
         severity = severity_of(rule, config)
-        if severity == "off":
+        if severity == "off" or (select is not None and rule.ID not in select):
             continue
         conf = {**rule.DEFAULT, **{k: v for k, v in config.rules.get(rule.ID, {}).items() if k != "severity"}}
         active.append((rule, severity, conf))
@@ -148,6 +184,7 @@ def lint_documents(
             if rule.SCOPE != "document" or (parse_only and not getattr(rule, "PARSE", False)):
                 continue
             for position, message in rule.check(doc, conf, ctx):
+                message = profiles.rename_in_message(doc, message)
                 findings.append(Finding(doc.display_path, position.line, position.column, rule.CODE, rule.ID, severity, message))
     if catalog_checks:
         readable = [d for d in docs if d.meta is not None]
@@ -155,13 +192,20 @@ def lint_documents(
             if rule.SCOPE != "catalog":
                 continue
             for doc, position, message in rule.check(readable, conf, ctx):
+                message = profiles.rename_in_message(doc, message)
                 findings.append(Finding(doc.display_path, position.line, position.column, rule.CODE, rule.ID, severity, message))
     findings.sort()
     return findings
 
 
 def parse_paths(files: list[Path], config: Config, cwd: Path) -> list[SopDocument]:
-    return [parse_file(path, display_path(path, cwd), config.max_file_size) for path in files]
+    docs = [parse_file(path, display_path(path, cwd), config.max_file_size) for path in files]
+    profiles.apply_all(docs, config)
+    return docs
+
+
+def catalog_rule_ids() -> set[str]:
+    return {rule.ID for rule in registry.RULES.values() if rule.SCOPE == "catalog"}
 
 
 def lint_paths(
@@ -170,10 +214,21 @@ def lint_paths(
     today: dt.date,
     cwd: Path | None = None,
     catalog_checks: bool = True,
+    document_checks: bool = True,
+    force_exclude: bool = False,
+    changed_since: str | None = None,
 ) -> LintResult:
+    """Lint files or directories (default: the config's `paths`).
+
+    ``document_checks=False`` runs only the catalog-wide rules (the pre-commit catalog
+    hook); ``catalog_checks=False`` only the per-file ones. ``changed_since`` limits the
+    report to SOPs changed since a git revision (see :func:`lint_changed`).
+    """
     cwd = cwd or Path.cwd()
     explicit = list(paths or [])
-    files = discover(explicit or [config.root / p for p in config.paths], config, cwd)
+    if changed_since is not None:
+        return lint_changed(explicit, config, today, changed_since, cwd, catalog_checks, document_checks)
+    files = discover(explicit or [config.root / p for p in config.paths], config, cwd, force_exclude)
     docs = parse_paths(files, config, cwd)
     catalog: list[SopDocument] = []
     if catalog_checks and explicit:
@@ -181,8 +236,100 @@ def lint_paths(
         linted = set(files)
         extra = [p for p in _catalog_files(config, cwd) if p not in linted]
         catalog = parse_paths(extra, config, cwd)
-    findings = lint_documents(docs, config, today, catalog, catalog_checks)
+    select = None if document_checks else catalog_rule_ids()
+    findings = lint_documents(docs, config, today, catalog, catalog_checks, select) if (docs or catalog) else []
     return LintResult(findings=findings, files=[d.display_path for d in docs], documents=docs)
+
+
+def lint_changed(
+    explicit: list[str | Path],
+    config: Config,
+    today: dt.date,
+    since: str,
+    cwd: Path,
+    catalog_checks: bool = True,
+    document_checks: bool = True,
+) -> LintResult:
+    """Lint the SOPs changed since the git revision ``since`` (committed, staged,
+    unstaged or untracked), and report the catalog-wide findings that involve them.
+
+    The catalog checks still see every SOP. Besides the changed files, a finding is
+    reported on an unchanged SOP when a change caused it: it refers (``related``,
+    ``rollback.sop``) to an id that a changed or deleted SOP had or has, shares its id
+    with a changed SOP, or links to a changed or deleted file.
+    """
+    from . import git
+    from .model import SopDocument as Doc
+    from .parser import parse_bytes
+
+    try:
+        changes = git.changes_since(since, config.root)
+    except git.GitError as exc:
+        raise UsageError(f"--changed-since: {exc}") from None
+    roots = explicit or [config.root / p for p in config.paths if (config.root / p).exists()]
+    scope = discover(roots, config, cwd) if roots else []
+    resolved = {p: p.resolve() for p in scope}
+    changed_paths = {p for p in scope if resolved[p] in changes.changed}
+    deleted = {p for p in changes.deleted if in_scope(p, config) or any(_under(p, Path(r) if Path(r).is_absolute() else cwd / r) for r in roots)}
+
+    catalog_paths = sorted({*scope, *_catalog_files(config, cwd)}, key=lambda p: p.as_posix())
+    everything = parse_paths(catalog_paths, config, cwd)
+    by_path = {d.path: d for d in everything}
+    changed_docs = [by_path[p] for p in sorted(changed_paths, key=lambda p: p.as_posix())]
+
+    # Ids the changed and deleted files had at the base revision: a reference to one of
+    # them may have broken.
+    involved_ids = {d.sop_id for d in changed_docs if d.sop_id}
+    old = git.read_blobs(changes.top, changes.base, sorted({*(p.resolve() for p in changed_paths), *deleted}))
+    for path, data in old.items():
+        before = parse_bytes(data, Doc(path=path, display_path=str(path)))
+        profiles.apply_all([before], config)
+        if before.sop_id:
+            involved_ids.add(before.sop_id)
+    involved_files = {p.resolve() for p in changed_paths} | {p.resolve() for p in deleted}
+    others = [
+        by_path[p]
+        for p in scope
+        if p not in changed_paths and _involved(by_path[p], involved_ids, involved_files)
+    ]
+
+    findings: list[Finding] = []
+    if changed_docs:
+        select = None if document_checks else catalog_rule_ids()
+        findings += lint_documents(changed_docs, config, today, everything, catalog_checks, select)
+    if others and catalog_checks:
+        findings += lint_documents(others, config, today, everything, True, catalog_rule_ids() | {"link-broken"})
+    findings.sort()
+    return LintResult(findings=findings, files=[d.display_path for d in changed_docs], documents=changed_docs)
+
+
+def _under(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _involved(doc: SopDocument, ids: set[str], files: set[Path]) -> bool:
+    """Whether a catalog-wide finding on ``doc`` could come from the given changes."""
+    meta = doc.meta or {}
+    if doc.sop_id in ids:
+        return True
+    related = meta.get("related")
+    if isinstance(related, list) and any(isinstance(r, str) and r in ids for r in related):
+        return True
+    rollback = meta.get("rollback")
+    if isinstance(rollback, dict) and rollback.get("sop") in ids:
+        return True
+    from urllib.parse import unquote, urlsplit
+
+    for link in doc.links:
+        parts = urlsplit(link.target)
+        local = not parts.scheme and not parts.netloc and parts.path and not parts.path.startswith("/")
+        if local and (doc.path.parent / unquote(parts.path)).resolve() in files:
+            return True
+    return False
 
 
 def _catalog_files(config: Config, cwd: Path) -> list[Path]:

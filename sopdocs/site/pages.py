@@ -450,8 +450,13 @@ def _mini_counts(entries: list[Entry]) -> str:
 
 
 def _group_page(site: Site, title: str, entries: list[Entry], here: str) -> str:
+    # An explicit, escaped page title: without it the theme derives <title> from the h1
+    # and unescapes it (Material: `page.title | striptags`), so an owner name such as
+    # `</title><script>...` would become markup.
     return "\n".join(
         [
+            f"---\ntitle: {json.dumps(esc(title))}\n---",
+            "",
             f"# {md_text(title)}",
             "",
             f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(relative(here, ""))}">'
@@ -473,6 +478,10 @@ def generated_pages(site: Site, catalog_src: str = "index.md") -> dict[str, str]
     for tag, entries in tags.items():
         url = tag_url(tag)
         pages[url.rstrip("/") + ".md"] = _group_page(site, f"Tag: {tag}", entries, _page_url_of(site, url))
+    if site.metrics is not None:
+        from .reliability import RELIABILITY_SRC, reliability_page
+
+        pages[RELIABILITY_SRC] = reliability_page(site, site.page_url(RELIABILITY_SRC))
     return pages
 
 

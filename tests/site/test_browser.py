@@ -1,0 +1,372 @@
+"""The catalog site in a real browser (headless Chromium through Playwright), served over
+HTTP from the session build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+import sitekit
+
+from sopdocs.scaffold import slugify
+
+BUILD_DAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+LATER_DAY = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+ROWS = "[data-sop-table] tbody tr[data-sop-row]"
+SEARCH_INPUT = "[data-sop-search] .pagefind-ui__search-input"
+SEARCH_RESULT = "[data-sop-search] .pagefind-ui__result"
+
+
+@pytest.fixture(scope="module")
+def sops(site_build) -> list[dict]:
+    return json.loads((site_build.site / "sops.json").read_text(encoding="utf-8"))["sops"]
+
+
+def at(new_tab, when: dt.datetime, **options):
+    """A tab whose clock reads ``when`` from the first script on (set before navigation)."""
+    tab = new_tab(**options)
+    tab.page.clock.set_fixed_time(when)
+    return tab
+
+
+def visible_rows(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        ROWS,
+        """rows => rows.filter(r => !r.hidden).map(r => ({
+            id: r.dataset.id, owner: r.dataset.owner, reviewed: r.dataset.reviewed,
+            risk: r.dataset.risk, staleness: r.dataset.staleness}))""",
+    )
+
+
+def shown_text(page) -> str:
+    return page.locator("[data-sop-shown]").inner_text().strip()
+
+
+def search(page, words: str) -> list[str]:
+    """Type into Pagefind UI like a user; returns the result links (hrefs) of the search
+    for the whole of ``words``, once every result has loaded."""
+    box = page.locator(SEARCH_INPUT)
+    box.wait_for(state="visible")
+    box.fill("")
+    box.press_sequentially(words, delay=15)
+    # The UI searches while the user types: wait for the message of the final search
+    # ("N results for WORDS"), not for the results of a prefix.
+    page.wait_for_function(
+        """words => {
+            const message = document.querySelector('[data-sop-search] .pagefind-ui__message');
+            return !!message && /^[0-9]+ results? for /.test(message.textContent.trim())
+                && message.textContent.trim().endsWith(' for ' + words);
+        }""",
+        arg=words,
+    )
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('[data-sop-search] .pagefind-ui__result'))
+                   .every(r => r.querySelector('a.pagefind-ui__result-link'))"""
+    )
+    return page.eval_on_selector_all(
+        f"{SEARCH_RESULT} .pagefind-ui__result-link", "links => links.map(a => a.getAttribute('href'))"
+    )
+
+
+# --- catalog: filters and sorting ------------------------------------------------------------
+
+
+def test_owner_filter_shows_only_that_owners_rows(new_tab, sops, artifacts):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    page = tab.page
+    total = len(sops)
+    assert shown_text(page) == f"Showing {total} of {total}"
+    assert len(visible_rows(page)) == total
+    page.screenshot(path=str(artifacts / "catalog.png"), full_page=True)
+
+    for owner in ("team-platform", sitekit.QUOKKA_OWNER):
+        page.select_option("select[data-sop-filter=owner]", owner)
+        expected = sorted(s["id"] for s in sops if s["owner"] == owner)
+        rows = visible_rows(page)
+        assert sorted(r["id"] for r in rows) == expected
+        assert {r["owner"] for r in rows} == {owner}
+        assert shown_text(page) == f"Showing {len(expected)} of {total}"
+    page.select_option("select[data-sop-filter=owner]", "")
+    assert shown_text(page) == f"Showing {total} of {total}"
+    tab.assert_clean()
+
+
+def expected_text_matches(sops: list[dict], words: str) -> list[str]:
+    """The catalog's text filter: every word is in title, id, owner, backup owner, tags or layer."""
+    found = []
+    for s in sops:
+        haystack = " ".join(
+            [s["title"], s["id"], s["owner"] or "", s["backup_owner"] or "", *s["tags"], s["layer"] or ""]
+        ).lower()
+        if all(word in haystack for word in words.lower().split()):
+            found.append(s["id"])
+    return sorted(found)
+
+
+@pytest.mark.parametrize("words", ["quokka", "postgres", "Canary  KUBERNETES", "no-such-word"])
+def test_text_filter(new_tab, sops, words):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    tab.page.fill("input[data-sop-filter=text]", words)
+    expected = expected_text_matches(sops, words)
+    assert sorted(r["id"] for r in visible_rows(tab.page)) == expected
+    assert shown_text(tab.page) == f"Showing {len(expected)} of {len(sops)}"
+    if words == "quokka":
+        assert expected == [sitekit.QUOKKA_ID]
+    if words == "no-such-word":
+        assert expected == []
+    tab.assert_clean()
+
+
+def test_staleness_filter_and_url_parameters(new_tab, sops):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    page = tab.page
+    page.select_option("select[data-sop-filter=staleness]", "due-soon")
+    assert [r["id"] for r in visible_rows(page)] == [sitekit.DUE_SOON_ID]
+    assert shown_text(page) == f"Showing 1 of {len(sops)}"
+    page.select_option("select[data-sop-filter=staleness]", "overdue")
+    assert visible_rows(page) == []
+    assert shown_text(page) == f"Showing 0 of {len(sops)}"
+    # Filters combine, and a link can carry them.
+    tab.goto("/?owner=team-edge&staleness=current")
+    expected = sorted(s["id"] for s in sops if s["owner"] == "team-edge" and s["review_state"] == "current")
+    assert sorted(r["id"] for r in visible_rows(page)) == expected and expected
+    assert page.locator("select[data-sop-filter=owner]").input_value() == "team-edge"
+    tab.assert_clean()
+
+
+def test_sorting_changes_row_order(new_tab, sops):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    page = tab.page
+    initial = [r["id"] for r in visible_rows(page)]
+    by_title = sorted(sops, key=lambda s: (s["title"].lower(), s["id"]))
+    assert initial == [s["id"] for s in by_title]
+
+    page.click("button[data-sop-sort=reviewed]")
+    rows = visible_rows(page)
+    assert [r["reviewed"] for r in rows] == sorted(s["last_reviewed"] for s in sops)
+    assert [r["id"] for r in rows] != initial
+    assert page.locator("th:has(button[data-sop-sort=reviewed])").get_attribute("aria-sort") == "ascending"
+
+    page.click("button[data-sop-sort=reviewed]")
+    assert [r["reviewed"] for r in visible_rows(page)] == sorted((s["last_reviewed"] for s in sops), reverse=True)
+    assert page.locator("th:has(button[data-sop-sort=reviewed])").get_attribute("aria-sort") == "descending"
+
+    page.click("button[data-sop-sort=risk]")
+    rank = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+    risks = [rank[r["risk"]] for r in visible_rows(page)]
+    assert risks == sorted(risks) and risks[0] == 1 and risks[-1] == 4
+    assert page.locator("th:has(button[data-sop-sort=reviewed])").get_attribute("aria-sort") is None
+    # Sorting keeps the filter.
+    page.select_option("select[data-sop-filter=owner]", "team-platform")
+    page.click("button[data-sop-sort=title]")
+    assert [r["id"] for r in visible_rows(page)] == [s["id"] for s in by_title if s["owner"] == "team-platform"]
+    tab.assert_clean()
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("words", [sitekit.QUOKKA_OWNER, sitekit.QUOKKA_WORD])
+def test_search_finds_an_sop_by_owner_and_by_a_word_of_its_steps(new_tab, site_build, words):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    links = search(tab.page, words)
+    assert links[0] == f"/{sitekit.QUOKKA_ID}/", links
+    if words == sitekit.QUOKKA_WORD:
+        assert links == [f"/{sitekit.QUOKKA_ID}/"]  # the word is nowhere else
+        excerpt = tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-excerpt").first.inner_text()
+        assert sitekit.QUOKKA_WORD in excerpt
+    for link in links:
+        assert site_build.page(link.lstrip("/")).is_file(), f"search result {link} has no page"
+    tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-link").first.click()
+    tab.page.wait_for_url(f"**/{sitekit.QUOKKA_ID}/")
+    assert tab.page.locator("h1").first.inner_text().startswith("Rebalance the message queue partitions")
+    tab.assert_clean()
+
+
+def test_search_shows_html_in_sops_as_text(new_tab):
+    """Results and Pagefind UI's filter panel show the XSS fixture's markup as text."""
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    links = search(tab.page, "workers")
+    assert f"/{sitekit.XSS_ID}/" in links
+    titles = tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-title").all_inner_texts()
+    assert sitekit.XSS_TITLE in [t.strip() for t in titles]
+    labels = tab.page.locator("[data-sop-search] .pagefind-ui__filter-label").all_text_contents()  # in closed <details>
+    assert any("team-</title><script>alert(2)</script>" in label for label in labels), labels
+    tab.page.wait_for_timeout(300)  # give an injected onerror a chance to fire
+    tab.assert_clean()
+
+
+# --- SOP page: checklist, staleness, copy ------------------------------------------------------
+
+
+def progress(page) -> str:
+    return page.locator("[data-sop-progress]").inner_text().strip()
+
+
+def test_checklist_survives_a_reload_and_a_new_run_clears_it(new_tab, artifacts):
+    tab = at(new_tab, BUILD_DAY)
+    page = tab.page
+    tab.goto(f"/{sitekit.QUOKKA_ID}/")
+    # 1 precondition + 3 steps + 1 verification item; rollback boxes do not count.
+    total = page.locator("input[data-sop-item]:not([data-sop-item^='rollback-'])").count()
+    assert total == 5
+    assert progress(page) == f"0 of {total} done"
+
+    page.check("input[data-sop-item=step-1]")
+    assert progress(page) == f"1 of {total} done"
+    page.check("input[data-sop-item=rollback-1]")
+    assert progress(page) == f"1 of {total} done"
+    assert "sop-done" in page.locator("li#step-1").get_attribute("class")
+
+    page.reload()
+    assert page.is_checked("input[data-sop-item=step-1]")
+    assert not page.is_checked("input[data-sop-item=step-2]")
+    assert progress(page) == f"1 of {total} done"
+    page.screenshot(path=str(artifacts / "sop-page.png"), full_page=True)
+
+    page.click("[data-sop-reset]")
+    assert not page.is_checked("input[data-sop-item=step-1]")
+    assert not page.is_checked("input[data-sop-item=rollback-1]")
+    assert progress(page) == f"0 of {total} done"
+    page.reload()
+    assert not page.is_checked("input[data-sop-item=step-1]")
+    assert progress(page) == f"0 of {total} done"
+
+    # Another SOP keeps its own checklist.
+    page.check("input[data-sop-item=pre-1]")
+    tab.goto(f"/{sitekit.DUE_SOON_ID}/")
+    assert not page.is_checked("input[data-sop-item=pre-1]")
+    tab.assert_clean()
+
+
+def staleness_of(page, scope: str = ".sop-header") -> tuple[str, str]:
+    badge = page.locator(f"{scope} [data-sop-staleness]").first
+    return badge.get_attribute("data-sop-staleness"), badge.inner_text().strip()
+
+
+def test_staleness_follows_the_browsers_clock(new_tab, sops):
+    now = at(new_tab, BUILD_DAY)
+    now.goto(f"/{sitekit.DUE_SOON_ID}/")
+    assert staleness_of(now.page) == ("due-soon", "Review due soon")
+    assert now.page.locator("[data-sop-days]").inner_text() == "(in 14 days)"
+    now.assert_clean()
+
+    later = at(new_tab, LATER_DAY)
+    later.goto(f"/{sitekit.DUE_SOON_ID}/")
+    badge = later.page.locator(".sop-header [data-sop-staleness]")
+    assert staleness_of(later.page) == ("overdue", "Review overdue")
+    assert "sop-stale--overdue" in badge.get_attribute("class")
+    assert later.page.locator("[data-sop-days]").inner_text() == "(36 days overdue)"
+
+    # The catalog recomputes its rows, counts and filter for the reader's day.
+    later.goto("/")
+    row = f"tr[data-id={sitekit.DUE_SOON_ID}]"
+    assert later.page.locator(row).get_attribute("data-staleness") == "overdue"
+    assert staleness_of(later.page, row) == ("overdue", "Review overdue")
+    assert later.page.locator("[data-sop-count=overdue]").inner_text() == "1"
+    later.page.select_option("select[data-sop-filter=staleness]", "overdue")
+    assert [r["id"] for r in visible_rows(later.page)] == [sitekit.DUE_SOON_ID]
+    # waf-rule-rollout is due 2027-01-22: current at build time, due soon on 2027-01-15.
+    later.page.select_option("select[data-sop-filter=staleness]", "due-soon")
+    due_then = sorted(
+        s["id"] for s in sops if s["next_review"] and 0 <= (dt.date.fromisoformat(s["next_review"]) - LATER_DAY.date()).days <= 30
+    )
+    assert sorted(r["id"] for r in visible_rows(later.page)) == due_then and due_then
+    later.assert_clean()
+
+
+def test_copy_button_puts_the_command_on_the_clipboard(new_tab):
+    tab = at(new_tab, BUILD_DAY, permissions=["clipboard-read", "clipboard-write"])
+    page = tab.page
+    tab.goto(f"/{sitekit.QUOKKA_ID}/")
+    block = page.locator(".sop-code", has_text=sitekit.QUOKKA_WORD).first
+    button = block.locator("[data-sop-copy]")
+    assert button.inner_text() == "Copy"
+    button.click()
+    page.wait_for_function("el => el.textContent === 'Copied'", arg=button.element_handle())
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.strip() == "zanzibarctl rebalance --cluster main --throttle 50MB"
+    page.wait_for_function("el => el.textContent === 'Copy'", arg=button.element_handle(), timeout=5000)
+    tab.assert_clean()
+
+
+# --- XSS, console errors and foreign requests on every page ------------------------------------
+
+
+def test_xss_fixture_title_is_text(new_tab, sops):
+    tab = at(new_tab, BUILD_DAY)
+    page = tab.page
+    tab.goto(f"/{sitekit.XSS_ID}/")
+    assert sitekit.XSS_TITLE in page.locator("h1").first.inner_text()
+    assert page.title().startswith(sitekit.XSS_TITLE)
+    assert page.locator("script:not([src])").evaluate_all("els => els.filter(e => e.textContent.includes('alert')).length") == 0
+    assert page.locator("[onerror], [onload], [onmouseover], [onclick]").count() == 0
+    header = page.locator(".sop-header").inner_text()
+    owner = next(s["owner"] for s in sops if s["id"] == sitekit.XSS_ID)
+    assert owner in header and "<svg onload=alert(3)>" in header
+    # Hovering and clicking the places that carried handlers runs nothing.
+    page.locator("h1").first.hover()
+    page.locator(".sop-steps li").last.click()
+    tab.goto(f"/owners/{slugify(owner)}/")
+    assert page.title() == f"Owner: {owner} - SOP catalog"
+    assert page.locator("h1").first.inner_text().startswith(f"Owner: {owner}")
+    page.wait_for_timeout(300)
+    tab.assert_clean()
+
+
+def test_no_errors_and_no_foreign_requests_on_any_page(new_tab, site_build):
+    tab = at(new_tab, BUILD_DAY)
+    urls = site_build.page_urls() + ["/404.html"]
+    assert len(urls) > 40
+    for url in urls:
+        tab.goto(url, wait_until="load")
+        if url == "/":
+            tab.page.locator(SEARCH_INPUT).wait_for(state="visible")  # Pagefind UI loaded from this site
+        if tab.page.locator("[data-sop-run]").count():
+            tab.page.wait_for_function(
+                "() => /^\\d+ of \\d+ done$/.test(document.querySelector('[data-sop-progress]').textContent)"
+            )
+    tab.page.wait_for_load_state("networkidle")
+    local = [u for u in tab.requests if u.startswith(tab.base_url)]
+    assert any(re.search(r"/pagefind/pagefind-ui\.js$", u) for u in local)
+    assert any(u.endswith("/assets/sopdocs/sopdocs.js") for u in local)
+    tab.assert_clean()
+
+
+# --- other ways to open the site ---------------------------------------------------------------
+
+
+def test_search_works_when_the_site_is_served_under_a_subpath(new_tab, site_build):
+    """GitHub Pages and similar serve the site at /<project>/: result links keep the prefix."""
+    with sitekit.SiteServer(site_build.site.parent) as server:
+        tab = new_tab()
+        tab.base_url = f"{server.url}/{site_build.site.name}"
+        tab.goto("/")
+        links = search(tab.page, sitekit.QUOKKA_WORD)
+        assert links == [f"/{site_build.site.name}/{sitekit.QUOKKA_ID}/"]
+        tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-link").first.click()
+        tab.page.wait_for_url(f"**/{site_build.site.name}/{sitekit.QUOKKA_ID}/")
+        tab.assert_clean()
+
+
+def test_opened_from_disk_the_filters_and_checklists_still_work(tab, site_build):
+    page = tab.page
+    page.goto((site_build.site / "index.html").as_uri())
+    assert "served over HTTP" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    page.fill("input[data-sop-filter=text]", "quokka")
+    assert [r["id"] for r in visible_rows(page)] == [sitekit.QUOKKA_ID]
+    page.goto((site_build.site / sitekit.QUOKKA_ID / "index.html").as_uri())
+    page.check("input[data-sop-item=step-1]")
+    page.reload()
+    assert page.is_checked("input[data-sop-item=step-1]")
+    assert not tab.dialogs and not tab.page_errors and not tab.console_errors
+    assert all(url.startswith("file://") for url in tab.requests), tab.requests

@@ -8,9 +8,11 @@ the first search downloads a small fraction of the index even for thousands of S
 
 from __future__ import annotations
 
-import asyncio
 import html
-import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from .pages import Entry, Site
@@ -42,7 +44,13 @@ def record_text(entry: Entry) -> str:
     return "\n".join(p for p in parts if p)
 
 
+_UNSAFE = str.maketrans({c: "_" for c in "&<>\"'`"})
+
+
 def filters(entry: Entry) -> dict[str, list[str]]:
+    """Filter values for the search UI. Pagefind decodes HTML entities in filter values
+    twice and its UI inserts them as HTML, so no escaping survives reliably: characters
+    that could form markup are replaced instead (real owner, layer and tag names have none)."""
     found = {
         "owner": [entry.text("owner")],
         "status": [entry.status],
@@ -50,71 +58,49 @@ def filters(entry: Entry) -> dict[str, list[str]]:
         "review": [entry.review.state],
         "tag": entry.strings("tags"),
     }
-    # Pagefind UI shows filter values as HTML (Svelte `{@html}`), so they are escaped here;
-    # plain owner, layer and tag names are unchanged by it.
-    return {key: [html.escape(v) for v in values if v] for key, values in found.items() if any(values)}
+    return {key: [v.translate(_UNSAFE) for v in values if v] for key, values in found.items() if any(values)}
 
 
-async def _write(site: Site, output: Path) -> None:
-    from pagefind.index import IndexConfig
+def record_html(entry: Entry) -> str:
+    """A minimal page that Pagefind indexes for one SOP: title, filters and text.
 
-    config = IndexConfig(output_path=str(output), force_language="en")
-    async with _index_class()(config=config) as index:
-        for entry in site.entries:
-            await index.add_custom_record(
-                url="/" + entry.url,
-                content=record_text(entry),
-                language="en",
-                meta={"title": entry.title, "owner": entry.text("owner"), "id": entry.sop_id},
-                filters=filters(entry),
-            )
-
-
-def _index_class():
-    from pagefind.index import PagefindIndex
-
-    class Index(PagefindIndex):
-        """Pagefind's service answers WriteFiles while its file writes are still in
-        flight (tokio writes in the background), and leaving the index stops the service:
-        on a busy machine that left empty or truncated files in pagefind/. This waits
-        until the service holds no file under the output directory open any more."""
-
-        async def write_files(self, output_path: str | None = None) -> None:
-            await super().write_files(output_path)
-            backend = getattr(getattr(self, "_service", None), "_backend", None)
-            target = output_path or (self._config or {}).get("output_path")
-            if backend is not None and target:
-                await _writes_landed(backend.pid, Path(target).resolve())
-
-    return Index
+    Pagefind reads text out of this HTML (decoding entities), and its UI escapes the
+    title and excerpts it shows again."""
+    filter_tags = "".join(
+        f'<p data-pagefind-filter="{key}">{html.escape(value)}</p>' for key, values in filters(entry).items() for value in values
+    )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(entry.title)}</title></head><body><main data-pagefind-body>"
+        f'<h1 data-pagefind-meta="title">{html.escape(entry.title)}</h1>{filter_tags}'
+        f"<pre>{html.escape(record_text(entry))}</pre></main></body></html>\n"
+    )
 
 
-async def _writes_landed(pid: int, output: Path, timeout: float = 120.0) -> None:
-    fds = Path(f"/proc/{pid}/fd")
-    if not fds.is_dir():  # not Linux: no way to look, give the writes a moment
-        await asyncio.sleep(1.0)
-        return
-    prefix = str(output) + os.sep
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        try:
-            open_fds = list(fds.iterdir())
-        except OSError:
-            return  # the service is gone
-        open_paths = []
-        for fd in open_fds:
-            try:
-                open_paths.append(os.readlink(fd))
-            except OSError:
-                continue  # closed meanwhile
-        if not any(p.startswith(prefix) for p in open_paths):
-            return
-        await asyncio.sleep(0.02)
-    raise RuntimeError(f"Pagefind did not finish writing the search index to {output} within {timeout:.0f}s")
+def _record_path(root: Path, url: str) -> Path:
+    return root / (url + "index.html" if url.endswith("/") or not url else url)
 
 
 def write_index(site: Site, site_dir: Path) -> Path:
-    output = site_dir / "pagefind"
-    asyncio.run(_write(site, output))
+    """Write the Pagefind bundle into SITE/pagefind with the Pagefind CLI.
+
+    The records are written as small HTML pages at the SOP pages' URLs in a temporary
+    directory, and indexed there; the CLI returns only once every index file is written.
+    """
+    output = (site_dir / "pagefind").resolve()
+    with tempfile.TemporaryDirectory(prefix="sopdocs-search-") as tmp:
+        root = Path(tmp)
+        for entry in site.entries:
+            path = _record_path(root, entry.url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(record_html(entry), encoding="utf-8")
+        if output.exists():
+            shutil.rmtree(output)
+        done = subprocess.run(
+            [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(output), "--force-language", "en", "--silent"],
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"Pagefind failed to build the search index (exit {done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
     return output

@@ -1,24 +1,32 @@
 """Benchmark `sopdocs lint` against the `check-jsonschema` baseline.
 
-    python bench/lint_bench.py [--sizes 1000,10000] [--repeat 1] [--profile]
+    python bench/lint_bench.py [--sizes 1000,10000] [--repeat 1] [--serial] [--profile]
 
 For each size: generate a catalog of synthetic lint-clean SOPs (bench/generate.py) into
 bench/out/catalog-N/, extract every front matter to a YAML file, then measure in the
-same run
+same run, interleaved when repeated:
 
-* sopdocs:  `sopdocs lint sops --today 2026-11-26 --format json -o report.json`
-            (catalog checks on, config with the generator's owners), and
-* baseline: `check-jsonschema --schemafile schema/sop.schema.json yaml/*.yaml`
-            (schema only; split into batches only if the command line would be too long).
+* sopdocs cold:   `sopdocs lint sops --today 2026-11-26 --format json -o report.json`
+                  with no cache (.sopdocs-cache/ deleted first; the run writes it),
+                  worker processes on every CPU (the default);
+* sopdocs warm:   the same command again: every file's results come from the cache;
+* warm, 1 changed: one SOP edited (a sentence of its body), then the same command;
+* sopdocs serial: (with --serial) `--jobs 1 --no-cache`, one process, no cache;
+* baseline:       `check-jsonschema --schemafile schema/sop.schema.json yaml/*.yaml`
+                  (schema only; split into batches only if the command line would be
+                  too long).
 
 Each measured command runs under a fresh `python` wrapper that reports wall time and
-`getrusage(RUSAGE_CHILDREN).ru_maxrss` (the peak RSS of the largest child). Both tools
-must succeed: sopdocs with 0 errors and 0 warnings on N files, check-jsonschema with
-exit status 0. With --repeat R the best (lowest) wall time of R runs is reported;
-every run is in bench/out/lint_results.json.
+`getrusage(RUSAGE_CHILDREN)`: `ru_maxrss` is the peak RSS of the largest process (for
+sopdocs with workers: the largest of the main process and its workers), `ru_utime +
+ru_stime` the CPU time of all of them. Every sopdocs run must report N files with 0
+errors and 0 warnings; check-jsonschema must exit 0. A warm run must not have started a
+new cache (that happens when sopdocs' code changes between runs, e.g. an edit in an
+editable install): the benchmark then stops. With --repeat R the best (lowest) wall time
+of R runs is reported; every run is in bench/out/lint_results.json.
 
---profile also runs sopdocs once under cProfile at the largest size and writes the top
-functions to bench/out/lint_profile-N.txt.
+--profile also runs sopdocs once under cProfile at the largest size (one process, no
+cache) and writes the top functions to bench/out/lint_profile-N.txt.
 """
 
 from __future__ import annotations
@@ -145,17 +153,42 @@ def prepare(size: int, out: Path, seed: int) -> tuple[Path, float]:
     return catalog, time.perf_counter() - start
 
 
-def run_sopdocs(catalog: Path, size: int) -> dict:
+def cache_state(catalog: Path) -> dict[str, int]:
+    """Cache files and their modification times (a warm run must not start a new one)."""
+    return {p.name: p.stat().st_mtime_ns for p in (catalog / ".sopdocs-cache").glob("lint-*.json")}
+
+
+def run_sopdocs(catalog: Path, size: int, extra: list[str] | None = None, label: str = "cold") -> dict:
     report = catalog / "report.json"
-    cmd = [tool("sopdocs"), "lint", "sops", "--today", TODAY, "--format", "json", "-o", str(report), "--config", "sopdocs.yml"]
+    cmd = [tool("sopdocs"), "lint", "sops", "--today", TODAY, "--format", "json", "-o", str(report), "--config", "sopdocs.yml",
+           *(extra or [])]
+    if label == "cold":
+        shutil.rmtree(catalog / ".sopdocs-cache", ignore_errors=True)
+    before = cache_state(catalog)
     result = measure([cmd], catalog, catalog / "sopdocs.stdout", catalog / "sopdocs.stderr")
     summary = json.loads(report.read_text()).get("summary", {})
     stderr = (catalog / "sopdocs.stderr").read_text().strip()
     if result["returncodes"] != [0] or summary.get("files") != size or summary.get("errors") or summary.get("warnings"):
-        sys.exit(f"lint_bench: sopdocs did not lint {size} files cleanly: rc={result['returncodes']} summary={summary} {stderr}")
+        sys.exit(f"lint_bench: sopdocs ({label}) did not lint {size} files cleanly: rc={result['returncodes']} summary={summary} {stderr}")
+    after = cache_state(catalog)
+    if label.startswith("warm") and set(after) != set(before):
+        sys.exit(f"lint_bench: the {label} run started a new cache ({sorted(before)} -> {sorted(after)}): did sopdocs' code change? Run again.")
+    if label == "warm" and after != before:
+        sys.exit("lint_bench: the warm run rewrote the cache: it found something to analyse")
     result["command"] = " ".join(["sopdocs", *cmd[1:]])
     result["summary"] = summary
+    result["label"] = label
     return result
+
+
+def touch_one(catalog: Path, round_: int) -> Path:
+    """Edit one SOP (still lint-clean): a different sentence each round."""
+    path = sorted((catalog / "sops").glob("*.md"))[len(list((catalog / "sops").glob("*.md"))) // 2]
+    text = path.read_text(encoding="utf-8")
+    marker = "\n\n## Steps"
+    text = text.replace(marker, f"\n\nEdited for the benchmark, round {round_}.{marker}", 1)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def run_baseline(catalog: Path, size: int) -> dict:
@@ -178,12 +211,12 @@ def profile(catalog: Path, size: int, out: Path) -> Path:
 
     prof = out / f"lint_profile-{size}.prof"
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "sopdocs", "lint", "sops", "--today", TODAY,
-           "--format", "json", "-o", str(catalog / "report-profiled.json"), "--config", "sopdocs.yml"]
+           "--format", "json", "-o", str(catalog / "report-profiled.json"), "--config", "sopdocs.yml", "--jobs", "1", "--no-cache"]
     subprocess.run(cmd, cwd=catalog, capture_output=True, check=False)
     text = out / f"lint_profile-{size}.txt"
     with text.open("w") as stream:
         stats = pstats.Stats(str(prof), stream=stream).strip_dirs()
-        stream.write(f"# cProfile of `sopdocs lint` on {size} SOPs (cProfile adds overhead; compare shares, not seconds)\n\n")
+        stream.write(f"# cProfile of `sopdocs lint --jobs 1 --no-cache` on {size} SOPs (cProfile adds overhead; compare shares, not seconds)\n\n")
         stream.write("## by cumulative time\n")
         stats.sort_stats("cumulative").print_stats(35)
         stream.write("## by own (total) time\n")
@@ -195,12 +228,21 @@ def mb(kb: int) -> float:
     return kb / 1024
 
 
+def best(runs: list[dict]) -> dict:
+    return min(runs, key=lambda r: r["wall_s"])
+
+
+def cpu(runs: list[dict]) -> float:
+    return min(r["user_s"] + r["sys_s"] for r in runs)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated catalog sizes (default: 1000,10000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool and size; the best is reported")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "out", help="output directory (default: bench/out, git-ignored)")
+    parser.add_argument("--serial", action="store_true", help="also measure `--jobs 1 --no-cache` (one process, no cache)")
     parser.add_argument("--profile", action="store_true", help="also profile sopdocs at the largest size")
     parser.add_argument("--keep", action="store_true", help="keep the generated catalogs")
     args = parser.parse_args(argv)
@@ -216,34 +258,37 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         catalog, gen_s = prepare(size, args.out, args.seed)
         print(f"[{size}] generated in {gen_s:.1f} s; measuring ...", file=sys.stderr)
-        sop_runs, base_runs = [], []
+        runs: dict[str, list[dict]] = {"cold": [], "warm": [], "warm_1": [], "serial": [], "baseline": []}
         load_before = os.getloadavg()[0]
-        for _ in range(args.repeat):  # interleave, so drift hits both tools alike
-            sop_runs.append(run_sopdocs(catalog, size))
-            base_runs.append(run_baseline(catalog, size))
-        best_sop = min(sop_runs, key=lambda r: r["wall_s"])
-        best_base = min(base_runs, key=lambda r: r["wall_s"])
+        for round_ in range(args.repeat):  # interleave, so drift hits every variant alike
+            runs["cold"].append(run_sopdocs(catalog, size, label="cold"))
+            runs["warm"].append(run_sopdocs(catalog, size, label="warm"))
+            touch_one(catalog, round_)
+            runs["warm_1"].append(run_sopdocs(catalog, size, label="warm, 1 changed"))
+            if args.serial:
+                runs["serial"].append(run_sopdocs(catalog, size, ["--jobs", "1", "--no-cache"], label="serial"))
+            runs["baseline"].append(run_baseline(catalog, size))
+            print(f"[{size}] round {round_ + 1}: cold {runs['cold'][-1]['wall_s']:.2f} s, warm {runs['warm'][-1]['wall_s']:.2f} s, "
+                  f"warm 1 changed {runs['warm_1'][-1]['wall_s']:.2f} s, check-jsonschema {runs['baseline'][-1]['wall_s']:.2f} s",
+                  file=sys.stderr)
         row = {
             "size": size,
             "generate_s": gen_s,
-            "sopdocs_s": best_sop["wall_s"],
-            "sopdocs_peak_mb": mb(max(r["maxrss_kb"] for r in sop_runs)),
-            "check_jsonschema_s": best_base["wall_s"],
-            "check_jsonschema_peak_mb": mb(max(r["maxrss_kb"] for r in base_runs)),
-            "speedup": best_base["wall_s"] / best_sop["wall_s"],
-            # CPU time suffers less than wall time when other jobs share the machine.
-            "sopdocs_cpu_s": min(r["user_s"] + r["sys_s"] for r in sop_runs),
-            "check_jsonschema_cpu_s": min(r["user_s"] + r["sys_s"] for r in base_runs),
             "loadavg_1m_before": load_before,
             "loadavg_1m_after": os.getloadavg()[0],
-            "sopdocs_median_s": statistics.median(r["wall_s"] for r in sop_runs),
-            "check_jsonschema_median_s": statistics.median(r["wall_s"] for r in base_runs),
-            "sopdocs_runs": sop_runs,
-            "check_jsonschema_runs": base_runs,
         }
+        for name, measured in runs.items():
+            if not measured:
+                continue
+            row[f"{name}_s"] = best(measured)["wall_s"]
+            row[f"{name}_median_s"] = statistics.median(r["wall_s"] for r in measured)
+            row[f"{name}_cpu_s"] = cpu(measured)
+            row[f"{name}_peak_mb"] = mb(max(r["maxrss_kb"] for r in measured))
+            row[f"{name}_runs"] = measured
+        row["speedup"] = row["baseline_s"] / row["cold_s"]
         rows.append(row)
-        print(f"[{size}] sopdocs {row['sopdocs_s']:.2f} s / {row['sopdocs_peak_mb']:.0f} MB; "
-              f"check-jsonschema {row['check_jsonschema_s']:.2f} s / {row['check_jsonschema_peak_mb']:.0f} MB", file=sys.stderr)
+        print(f"[{size}] best: cold {row['cold_s']:.2f} s / {row['cold_peak_mb']:.0f} MB; warm {row['warm_s']:.2f} s; "
+              f"warm 1 changed {row['warm_1_s']:.2f} s; check-jsonschema {row['baseline_s']:.2f} s", file=sys.stderr)
         if args.profile and size == max(sizes):
             path = profile(catalog, size, args.out)
             print(f"[{size}] profile written to {path}", file=sys.stderr)
@@ -256,18 +301,28 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Machine: {info['nproc']} CPUs, {info['cpu_model']}, {info['memory']} RAM; Python {info['python']}; "
           f"{info['sopdocs']}; {info['check_jsonschema']}")
-    print(f"Best of {args.repeat} run(s); peak = max RSS of the process; speed-up = check-jsonschema s / sopdocs s.\n")
-    print("| SOPs | sopdocs s | sopdocs peak MB | check-jsonschema s | check-jsonschema peak MB | speed-up |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"Best of {args.repeat} run(s); peak = max RSS of the largest process; speed-up = check-jsonschema s / sopdocs cold s.\n")
+    serial_head = " sopdocs serial s |" if args.serial else ""
+    print(f"| SOPs | sopdocs cold s | warm s | warm, 1 changed s |{serial_head} sopdocs peak MB (cold / warm) | "
+          "check-jsonschema s | check-jsonschema peak MB | speed-up (cold) |")
+    print("| ---: | ---: | ---: | ---: |" + (" ---: |" if args.serial else "") + " ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['size']:,} | {r['sopdocs_s']:.2f} | {r['sopdocs_peak_mb']:.0f} | {r['check_jsonschema_s']:.2f} | "
-              f"{r['check_jsonschema_peak_mb']:.0f} | {r['speedup']:.2f}x |")
-    print("\nCPU seconds (user + sys, best run), less sensitive to other load on the machine:\n")
-    print("| SOPs | sopdocs CPU s | check-jsonschema CPU s | ratio | 1-min load avg before / after |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
+        serial = f" {r['serial_s']:.2f} |" if args.serial else ""
+        print(f"| {r['size']:,} | {r['cold_s']:.2f} | {r['warm_s']:.2f} | {r['warm_1_s']:.2f} |{serial} "
+              f"{r['cold_peak_mb']:.0f} / {r['warm_peak_mb']:.0f} | {r['baseline_s']:.2f} | {r['baseline_peak_mb']:.0f} | {r['speedup']:.2f}x |")
+    print("\nCPU seconds (user + sys of every process, best run), less sensitive to other load on the machine:\n")
+    print("| SOPs | sopdocs cold CPU s | warm CPU s | warm, 1 changed CPU s |" + (" serial CPU s |" if args.serial else "")
+          + " check-jsonschema CPU s | 1-min load avg before / after |")
+    print("| ---: | ---: | ---: | ---: |" + (" ---: |" if args.serial else "") + " ---: | ---: |")
     for r in rows:
-        print(f"| {r['size']:,} | {r['sopdocs_cpu_s']:.2f} | {r['check_jsonschema_cpu_s']:.2f} | "
-              f"{r['check_jsonschema_cpu_s'] / r['sopdocs_cpu_s']:.2f}x | {r['loadavg_1m_before']:.1f} / {r['loadavg_1m_after']:.1f} |")
+        serial = f" {r['serial_cpu_s']:.2f} |" if args.serial else ""
+        print(f"| {r['size']:,} | {r['cold_cpu_s']:.2f} | {r['warm_cpu_s']:.2f} | {r['warm_1_cpu_s']:.2f} |{serial} "
+              f"{r['baseline_cpu_s']:.2f} | {r['loadavg_1m_before']:.1f} / {r['loadavg_1m_after']:.1f} |")
+    print("\nAims (issue): cold lint at least 3x faster than check-jsonschema; warm re-lint with one changed file under 1 s.")
+    for r in rows:
+        cold_ok = "met" if r["speedup"] >= 3 else "NOT met"
+        warm_ok = "met" if r["warm_1_s"] < 1 else "NOT met"
+        print(f"- {r['size']:,} SOPs: cold {r['speedup']:.2f}x ({cold_ok}); warm, 1 changed {r['warm_1_s']:.2f} s ({warm_ok})")
     print(f"\nresults: {args.out / 'lint_results.json'}")
     return 0
 

@@ -68,10 +68,33 @@ config_option = click.option(
     default=True,
     help="Run catalog-wide checks (duplicate ids, references between SOPs). Turn off for per-file hooks.",
 )
+@click.option("--catalog-only", is_flag=True, help="Run only the catalog-wide checks, over the whole catalog (the pre-commit catalog hook).")
+@click.option(
+    "--changed-since",
+    metavar="REV",
+    help="Lint only SOPs changed since the git revision REV (committed or not), plus catalog-wide findings they cause.",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Skip named files outside the config's `paths` or matching `exclude` (for hooks that pass every changed file).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 on findings of this severity or worse; `never`: always exit 0 after a run.",
+)
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large catalogs (default: one per CPU).")
+@click.option(
+    "--cache/--no-cache", "use_cache", default=None,
+    help="Reuse per-file results from .sopdocs-cache/ (default: on, unless the config says `cache: false`).",
+)
 @today_option
 @config_option
-def lint(paths, fmt, output, catalog, color, today, config_path):
+def lint(paths, fmt, output, catalog, catalog_only, changed_since, force_exclude, fail_on, color, today, config_path, jobs, use_cache):
     """Check SOP files: front matter against the schema, and every rule.
 
     PATHS are files or directories (searched for *.md); default: the config's
@@ -80,11 +103,23 @@ def lint(paths, fmt, output, catalog, color, today, config_path):
     from .lint import UsageError, lint_paths
     from .reporters import REPORTERS
     from .reporters.text import summary_line
+    from .workers import Options
 
+    if catalog_only and not catalog:
+        raise click.UsageError("--catalog-only and --no-catalog exclude each other")
     config = _config(config_path)
     day = _today(today)
     try:
-        result = lint_paths(paths, config, day, catalog_checks=catalog)
+        result = lint_paths(
+            paths,
+            config,
+            day,
+            catalog_checks=catalog,
+            document_checks=not catalog_only,
+            force_exclude=force_exclude,
+            changed_since=changed_since,
+            fast=Options(jobs=jobs, cache=use_cache),
+        )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     use_color = fmt == "text" and not output and _use_color(color, sys.stdout)
@@ -100,7 +135,9 @@ def lint(paths, fmt, output, catalog, color, today, config_path):
     else:
         # click strips colour codes when stdout is not a terminal unless told otherwise.
         click.echo(report, nl=False, color=use_color)
-    sys.exit(result.exit_code)
+    if fail_on == "never":
+        sys.exit(0)
+    sys.exit(1 if result.errors or (fail_on == "warning" and result.warnings) else 0)
 
 
 @cli.group(invoke_without_command=True)
@@ -149,11 +186,60 @@ def explain(rule_id):
 
 @cli.command()
 @click.argument("name", type=click.Choice(["sop", "manifest", "config"]), default="sop")
-def schema(name):
-    """Print a JSON Schema: `sop` (front matter, default), `manifest` or `config`."""
+@click.option(
+    "--profile",
+    type=click.Choice(["sopdocs", "govuk", "giantswarm", "config"]),
+    default="sopdocs",
+    show_default=True,
+    help="`sop` only: the schema for front matter in this profile's format (`config`: the config's profile and aliases).",
+)
+@click.option(
+    "--draft",
+    type=click.Choice(["2020-12", "7"]),
+    default="2020-12",
+    show_default=True,
+    help="JSON Schema draft. `7` for the YAML language server (VS Code, Neovim, Helix), which validates with draft-07.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the schema to a file (for editors).")
+@config_option
+def schema(name, profile, draft, output, config_path):
+    """Print a JSON Schema: `sop` (front matter, default), `manifest` or `config`.
+
+    For editors: `sopdocs schema --draft 7 -o schema/sop.schema.json`, then
+    `# yaml-language-server: $schema=../schema/sop.schema.json` in the front matter.
+    """
+    import json
+
     from .schema import schema_text
 
-    click.echo(schema_text(name), nl=False)
+    if name != "sop" and profile != "sopdocs":
+        raise click.UsageError(f"--profile applies to the `sop` schema, not to `{name}`")
+    text = schema_text(name)
+    if profile != "sopdocs" or draft == "7":
+        from .config import ConfigError, config_from_dict
+        from .editor_schema import editor_schema, to_draft7
+
+        data = json.loads(text)
+        if profile != "sopdocs":
+            config = _config(config_path)
+            if profile != "config":
+                try:
+                    config = config_from_dict({**config.raw, "profile": profile}, config.source, config.root)
+                except ConfigError as exc:
+                    raise click.UsageError(str(exc)) from None
+            data = editor_schema(config)
+        if draft == "7":
+            data = to_draft7(data)
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if output:
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.command()
@@ -199,8 +285,12 @@ mkdocs_file_option = click.option(
     "--engine", type=click.Choice(["mkdocs", "properdocs"]), default="mkdocs", show_default=True,
     help="mkdocs: MkDocs with the sopdocs plugin. properdocs: generate plain Markdown with sopdocs, build it with ProperDocs.",
 )
+@click.option(
+    "--metrics", "metrics_paths", multiple=True, type=click.Path(exists=True),
+    help="Show run figures: a `sopdocs metrics --format json` file, or trail files/directories (repeatable).",
+)
 @today_option
-def build(mkdocs_file, site_dir, engine, today):
+def build(mkdocs_file, site_dir, engine, today, metrics_paths):
     """Lint the SOPs and build the catalog site (pages, catalog, search index).
 
     Lint errors fail the build with the same file:line messages as `sopdocs lint`
@@ -209,6 +299,8 @@ def build(mkdocs_file, site_dir, engine, today):
     import subprocess
 
     env = _engine_env(today)
+    if metrics_paths:  # read by the plugin; wins over its `metrics` option
+        env["SOPDOCS_METRICS"] = os.pathsep.join(str(Path(p).resolve()) for p in metrics_paths)
     if engine == "mkdocs":
         command = [sys.executable, "-m", "mkdocs", "build", "-f", mkdocs_file] + (["-d", site_dir] if site_dir else [])
         sys.exit(subprocess.call(command, env=env))
@@ -219,6 +311,7 @@ def _build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str
     """Build through the generator alone: proves the site needs no MkDocs internals."""
     import subprocess
 
+    from .metrics_cli import site_metrics
     from .site.build import generate_tree, lint_for_build, make_site, plugin_options, read_docs, read_mkdocs_yml
     from .site.search import write_index
 
@@ -236,7 +329,7 @@ def _build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str
     if report.errors:
         click.echo(f"sopdocs: {len(report.errors)} lint errors in the SOPs; build aborted", err=True)
         return 1
-    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"))
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=site_metrics(options, root, env))
     target = Path(site_dir) if site_dir else root / settings.get("site_dir", "site")
     with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
         generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"))
@@ -253,13 +346,15 @@ def _build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str
 def generate(mkdocs_file, out, today):
     """Write the catalog site as plain Markdown, CSS, JS and an mkdocs.yml, for any
     MkDocs-compatible builder (no sopdocs plugin needed)."""
+    from .metrics_cli import site_metrics
     from .site.build import generate_tree, make_site, plugin_options, read_docs, read_mkdocs_yml
 
     settings = read_mkdocs_yml(Path(mkdocs_file))
     options = plugin_options(settings)
     project = _config(options.get("config_file"))
     docs = read_docs(Path(mkdocs_file).resolve().parent / settings.get("docs_dir", "docs"), project, Path.cwd())
-    site = make_site(docs, project, _today(today or options.get("today")), options.get("catalog_title", "SOP catalog"))
+    metrics = site_metrics(options, Path(mkdocs_file).resolve().parent, os.environ)
+    site = make_site(docs, project, _today(today or options.get("today")), options.get("catalog_title", "SOP catalog"), metrics=metrics)
     path = generate_tree(site, Path(out), settings.get("site_name", "SOP catalog"))
     click.echo(f"wrote {path.parent} (build it with: mkdocs build -f {path})")
 
@@ -278,9 +373,11 @@ def serve(mkdocs_file, dev_addr, today):
 # Commands that live in their own modules.
 def _register_commands() -> None:
     from .export_cli import export
+    from .metrics_cli import metrics
+    from .report_cli import migrate, report
     from .run_cli import audit, run
 
-    for command in (export, run, audit):
+    for command in (export, run, audit, report, migrate, metrics):
         cli.add_command(command)
 
 

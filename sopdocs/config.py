@@ -18,6 +18,7 @@ from .parser import DEFAULT_MAX_BYTES
 from .review import DEFAULT_DUE_SOON_DAYS, DEFAULT_REVIEW_IN
 
 YAML_NAMES = ("sopdocs.yml", "sopdocs.yaml", ".sopdocs.yml")
+DEFAULT_RUBBER_STAMP_DAYS = 365
 
 
 class ConfigError(Exception):
@@ -34,6 +35,14 @@ class Config:
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS
     owners: list[str] | None = None
     max_file_size: int = DEFAULT_MAX_BYTES
+    # Reading handbooks in other formats (sopdocs/profiles.py)
+    profile: str = "sopdocs"
+    aliases: dict[str, str] = field(default_factory=dict)
+    default_owner: str | None = None
+    extensions: list[str] = field(default_factory=lambda: [".md"])
+    # A review bump with no other change to the file for longer than this is reported
+    # as a possible rubber stamp (`sopdocs report`); 0 switches the check off.
+    rubber_stamp_days: int = DEFAULT_RUBBER_STAMP_DAYS
     rules: dict[str, Any] = field(default_factory=dict)
     site: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -83,9 +92,9 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config
 
 
 def config_from_dict(data: Any, source: Path | None = None, root: Path | None = None) -> Config:
-    from .schema import load_schema
-
     from jsonschema import Draft202012Validator
+
+    from .schema import load_schema
 
     where = str(source) if source else "config"
     if isinstance(data, dict) and isinstance(data.get("rules"), dict):
@@ -98,7 +107,17 @@ def config_from_dict(data: Any, source: Path | None = None, root: Path | None = 
         raise ConfigError(f"{where}: invalid setting at {location}: {first.message}")
     root = root or (source.parent if source else Path.cwd())
     config = Config(root=root, source=source, raw=data)
-    for key in ("paths", "exclude", "review_in", "due_soon_days", "owners", "max_file_size", "site"):
+    from .profiles import PROFILES
+
+    profile = PROFILES[data.get("profile", "sopdocs")]
+    # The profile's defaults first; the file's own settings override them.
+    if profile.review_in:
+        config.review_in = profile.review_in
+    config.extensions = list(profile.extensions)
+    for rule_id in profile.rules_off:
+        config.rules[rule_id] = {"severity": "off"}
+    keys = ("paths", "exclude", "review_in", "due_soon_days", "owners", "max_file_size", "site")
+    for key in (*keys, "profile", "aliases", "default_owner", "extensions", "rubber_stamp_days"):
         if key in data:
             setattr(config, key, data[key])
     from .rules import resolve

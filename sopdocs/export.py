@@ -19,6 +19,7 @@ from .engines import CompileError, argo, dump_yaml, github_actions
 from .lint import Finding, blocks_execution, discover, lint_paths, parse_paths
 from .manifest import build_manifest, dumps
 from .model import SopDocument
+from .progress import Progress
 
 TARGETS = {"manifest": ".json", "argo": ".yaml", "github-actions": ".yml"}
 
@@ -63,8 +64,10 @@ class EngineOptions:
 
 
 def validate_manifest(manifest: dict[str, Any], where: str) -> None:
-    from .schema import validator
+    from .schema import is_valid, validator
 
+    if is_valid(manifest, "manifest"):  # jsonschema-rs when installed; messages come from jsonschema
+        return
     errors = sorted(validator("manifest").iter_errors(manifest), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -192,16 +195,18 @@ def export_paths(
 
     rollbacks = _Rollbacks({m["sop"]["id"]: m for m in manifests.values()}, refused_ids, config, today, cwd)
     texts: list[tuple[Path, str]] = []
-    for where, manifest in manifests.items():
-        rollback = None
-        try:
-            if target != "manifest" and "sop" in manifest["rollback"]:
-                rollback = rollbacks.get(manifest["rollback"]["sop"]["id"])
-            text = render(manifest, target, options, rollback)
-        except CompileError as exc:
-            result.refused.append(Refusal(where, reason=f"cannot compile to {target}: {exc}"))
-            continue
-        texts.append((out_dir / f"{manifest['sop']['id']}{TARGETS[target]}", text))
+    with Progress("exporting", len(manifests)) as progress:  # a line on a terminal, for large catalogs
+        for where, manifest in manifests.items():
+            progress.advance()
+            rollback = None
+            try:
+                if target != "manifest" and "sop" in manifest["rollback"]:
+                    rollback = rollbacks.get(manifest["rollback"]["sop"]["id"])
+                text = render(manifest, target, options, rollback)
+            except CompileError as exc:
+                result.refused.append(Refusal(where, reason=f"cannot compile to {target}: {exc}"))
+                continue
+            texts.append((out_dir / f"{manifest['sop']['id']}{TARGETS[target]}", text))
 
     if texts:
         out_dir.mkdir(parents=True, exist_ok=True)

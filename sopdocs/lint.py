@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import profiles
 from . import rules as registry
 from .config import Config
-from .model import SopDocument
+from .model import Position, SopDocument
 from .parser import parse_file
 from .rules._common import Context
 
@@ -199,7 +200,13 @@ def lint_documents(
 
 
 def parse_paths(files: list[Path], config: Config, cwd: Path) -> list[SopDocument]:
-    docs = [parse_file(path, display_path(path, cwd), config.max_file_size) for path in files]
+    from .progress import Progress
+
+    docs = []
+    with Progress("reading", len(files)) as progress:  # a line on a terminal, for large catalogs
+        for path in files:
+            docs.append(parse_file(path, display_path(path, cwd), config.max_file_size))
+            progress.advance()
     profiles.apply_all(docs, config)
     return docs
 
@@ -217,18 +224,26 @@ def lint_paths(
     document_checks: bool = True,
     force_exclude: bool = False,
     changed_since: str | None = None,
+    fast: object | None = None,
 ) -> LintResult:
     """Lint files or directories (default: the config's `paths`).
 
     ``document_checks=False`` runs only the catalog-wide rules (the pre-commit catalog
     hook); ``catalog_checks=False`` only the per-file ones. ``changed_since`` limits the
     report to SOPs changed since a git revision (see :func:`lint_changed`).
+    ``fast`` (a :class:`sopdocs.workers.Options`) lints in worker processes and through
+    the lint cache; the result then has no ``documents``.
     """
     cwd = cwd or Path.cwd()
     explicit = list(paths or [])
     if changed_since is not None:
         return lint_changed(explicit, config, today, changed_since, cwd, catalog_checks, document_checks)
     files = discover(explicit or [config.root / p for p in config.paths], config, cwd, force_exclude)
+    if fast is not None:
+        from .workers import catalog_extra, lint_files
+
+        extra = catalog_extra(files, explicit, config, cwd) if catalog_checks and explicit else []
+        return lint_files(files, extra, config, today, cwd, catalog_checks, document_checks, fast)
     docs = parse_paths(files, config, cwd)
     catalog: list[SopDocument] = []
     if catalog_checks and explicit:
@@ -270,12 +285,22 @@ def lint_changed(
     scope = discover(roots, config, cwd) if roots else []
     resolved = {p: p.resolve() for p in scope}
     changed_paths = {p for p in scope if resolved[p] in changes.changed}
-    deleted = {p for p in changes.deleted if in_scope(p, config) or any(_under(p, Path(r) if Path(r).is_absolute() else cwd / r) for r in roots)}
+    deleted = {
+        p
+        for p in changes.deleted
+        if in_scope(p, config)
+        or (_has_extension(p.name, config) and any(_under(p, Path(r) if Path(r).is_absolute() else cwd / r) for r in roots))
+    }
 
+    # The changed SOPs in full; the rest of the catalog only as far as the catalog-wide
+    # checks need it (ids and references are in the front matter), which halves the
+    # parsing on a big catalog.
     catalog_paths = sorted({*scope, *_catalog_files(config, cwd)}, key=lambda p: p.as_posix())
-    everything = parse_paths(catalog_paths, config, cwd)
-    by_path = {d.path: d for d in everything}
-    changed_docs = [by_path[p] for p in sorted(changed_paths, key=lambda p: p.as_posix())]
+    changed_docs = parse_paths(sorted(changed_paths, key=lambda p: p.as_posix()), config, cwd)
+    by_path = {d.path: d for d in changed_docs}
+    for path in catalog_paths:
+        if path not in by_path:
+            by_path[path] = _parse_front_matter_only(path, config, cwd)
 
     # Ids the changed and deleted files had at the base revision: a reference to one of
     # them may have broken.
@@ -287,20 +312,59 @@ def lint_changed(
         if before.sop_id:
             involved_ids.add(before.sop_id)
     involved_files = {p.resolve() for p in changed_paths} | {p.resolve() for p in deleted}
-    others = [
-        by_path[p]
-        for p in scope
-        if p not in changed_paths and _involved(by_path[p], involved_ids, involved_files)
-    ]
+    names = {p.name.encode() for p in involved_files}
+    others = []
+    for path in scope:
+        if path in changed_paths:
+            continue
+        doc = by_path[path]
+        if names and doc.cache.get("mentions") and any(name in doc.cache["mentions"] for name in names):
+            doc = by_path[path] = parse_paths([path], config, cwd)[0]  # may link to a changed file
+        if _involved(doc, involved_ids, involved_files):
+            others.append(doc)
+    everything = list(by_path.values())
 
     findings: list[Finding] = []
     if changed_docs:
         select = None if document_checks else catalog_rule_ids()
         findings += lint_documents(changed_docs, config, today, everything, catalog_checks, select)
     if others and catalog_checks:
-        findings += lint_documents(others, config, today, everything, True, catalog_rule_ids() | {"link-broken"})
+        by_display = {d.display_path: d for d in others}
+        findings += [
+            f
+            for f in lint_documents(others, config, today, everything, True, catalog_rule_ids() | {"link-broken"})
+            if _caused_by(f, by_display[f.path], involved_ids, involved_files)
+        ]
     findings.sort()
     return LintResult(findings=findings, files=[d.display_path for d in changed_docs], documents=changed_docs)
+
+
+_OPENING = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
+_CLOSING = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
+def _parse_front_matter_only(path: Path, config: Config, cwd: Path) -> SopDocument:
+    """The front matter of an SOP, without parsing its body; the raw text is kept in
+    ``cache["mentions"]`` to find the few files that link to a changed one."""
+    from .model import SopDocument as Doc
+    from .parser import parse_bytes
+
+    doc = Doc(path=path, display_path=display_path(path, cwd))
+    try:
+        if path.stat().st_size > config.max_file_size:
+            return doc
+        data = path.read_bytes()
+    except OSError:
+        return doc
+    opening = _OPENING.match(data)
+    closing = _CLOSING.search(data, opening.end()) if opening else None
+    if closing is None:
+        return doc
+    end = closing.end() + (1 if data[closing.end() : closing.end() + 1] == b"\n" else 0)
+    parse_bytes(data[:end], doc)
+    doc.cache["mentions"] = data[end:]
+    profiles.apply_all([doc], config)
+    return doc
 
 
 def _under(path: Path, root: Path) -> bool:
@@ -311,25 +375,44 @@ def _under(path: Path, root: Path) -> bool:
         return False
 
 
-def _involved(doc: SopDocument, ids: set[str], files: set[Path]) -> bool:
-    """Whether a catalog-wide finding on ``doc`` could come from the given changes."""
-    meta = doc.meta or {}
-    if doc.sop_id in ids:
-        return True
-    related = meta.get("related")
-    if isinstance(related, list) and any(isinstance(r, str) and r in ids for r in related):
-        return True
-    rollback = meta.get("rollback")
-    if isinstance(rollback, dict) and rollback.get("sop") in ids:
-        return True
+def _references(doc: SopDocument) -> Iterator[tuple[str, object, Position]]:
+    """What ``doc`` refers to: ("id", its own id), ("related"/"rollback", an id) and
+    ("link", a resolved local path), each with its position."""
     from urllib.parse import unquote, urlsplit
 
+    meta = doc.meta or {}
+    if doc.sop_id:
+        yield "id", doc.sop_id, doc.position_of(("id",))
+    related = meta.get("related")
+    for index, target in enumerate(related if isinstance(related, list) else []):
+        yield "related", target, doc.position_of(("related", index))
+    rollback = meta.get("rollback")
+    if isinstance(rollback, dict):
+        yield "rollback", rollback.get("sop"), doc.position_of(("rollback", "sop"))
     for link in doc.links:
         parts = urlsplit(link.target)
-        local = not parts.scheme and not parts.netloc and parts.path and not parts.path.startswith("/")
-        if local and (doc.path.parent / unquote(parts.path)).resolve() in files:
-            return True
-    return False
+        if not parts.scheme and not parts.netloc and parts.path and not parts.path.startswith("/"):
+            yield "link", (doc.path.parent / unquote(parts.path)).resolve(), link.position
+
+
+def _touches(kind: str, target: object, ids: set[str], files: set[Path]) -> bool:
+    return target in files if kind == "link" else target in ids
+
+
+def _involved(doc: SopDocument, ids: set[str], files: set[Path]) -> bool:
+    """Whether a catalog-wide finding on ``doc`` could come from the given changes."""
+    return any(_touches(kind, target, ids, files) for kind, target, _ in _references(doc))
+
+
+def _caused_by(finding: Finding, doc: SopDocument, ids: set[str], files: set[Path]) -> bool:
+    """Whether a finding on an unchanged SOP is about a reference the changes touch
+    (and not an older problem of the same SOP)."""
+    kinds = {"duplicate-id": "id", "related-unknown": "related", "rollback-unknown": "rollback", "link-broken": "link"}
+    at = (finding.line, finding.column)
+    return any(
+        kind == kinds.get(finding.rule) and (position.line, position.column) == at and _touches(kind, target, ids, files)
+        for kind, target, position in _references(doc)
+    )
 
 
 def _catalog_files(config: Config, cwd: Path) -> list[Path]:

@@ -20,7 +20,7 @@ from .config import ConfigError, load_config
 from .lint import display_path
 from .parser import parse_file
 from .review import today_from
-from .site import pages
+from .site import pages, reliability
 from .site.build import lint_for_build, make_site
 from .site.search import write_index
 
@@ -35,6 +35,11 @@ class SopdocsConfig(Config):
     search = c.Type(bool, default=True)
     catalog_title = c.Type(str, default="SOP catalog")
     config_file = c.Optional(c.Type(str))
+    # Run figures: a `sopdocs metrics --format json` file, or trail files/directories
+    # (relative to mkdocs.yml). `sopdocs build --metrics` ($SOPDOCS_METRICS) wins.
+    metrics = c.Optional(c.Type((str, list)))
+    metrics_min_runs = c.Optional(c.Type(int))
+    metrics_stale_days = c.Optional(c.Type(int))
 
 
 class SopdocsPlugin(BasePlugin[SopdocsConfig]):
@@ -50,6 +55,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.today = today_from(self.config.today)
         except ValueError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
+        self.metrics = self._load_metrics(config)
         for asset in pages.ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             path = f"{pages.ASSET_DIR}/{asset}"
@@ -57,7 +63,19 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 target.append(path)
         if not config.nav:
             config.nav = [{"Catalog": "index.md"}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+            if self.metrics is not None:
+                config.nav.append({"Reliability": reliability.RELIABILITY_SRC})
         return config
+
+    def _load_metrics(self, config):
+        sources = reliability.metric_sources(self.config.metrics, Path(config.config_file_path).parent)
+        try:
+            metrics = reliability.load_site_metrics(sources, self.config.metrics_min_runs, self.config.metrics_stale_days)
+        except reliability.SiteMetricsError as exc:
+            raise PluginError(f"sopdocs: {exc}") from None
+        for message in reliability.problems(metrics):
+            log.warning(message)
+        return metrics
 
     def on_files(self, files: Files, config) -> Files:
         if not self.config.enabled:
@@ -83,12 +101,12 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         if report.errors:
             count = len(report.errors)
             raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
-        self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls)
+        self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics)
         self.sources = {e.src: e for e in self.site.entries}
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
         for src, text in pages.generated_pages(self.site, catalog_src).items():
             if files.get_file_from_path(src) is None:
-                listed = src in (catalog_src, "owners/index.md", "tags/index.md")
+                listed = src in (catalog_src, "owners/index.md", "tags/index.md", reliability.RELIABILITY_SRC)
                 inclusion = InclusionLevel.INCLUDED if listed else InclusionLevel.NOT_IN_NAV
                 files.append(File.generated(config, src, content=text, inclusion=inclusion))
         for asset in pages.ASSETS:

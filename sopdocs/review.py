@@ -6,6 +6,7 @@ One implementation serves the linter, the site and the reports, so they always a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -23,7 +24,12 @@ CURRENT, DUE_SOON, OVERDUE, UNKNOWN = "current", "due-soon", "overdue", "unknown
 
 def parse_period(text: str) -> relativedelta | None:
     """`6 months` -> relativedelta(months=6); None when the text is not a period."""
-    match = _PERIOD.match(text) if isinstance(text, str) else None
+    return _parse_period(text) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=1024)  # a catalog uses a handful of periods; the linter asks for each SOP
+def _parse_period(text: str) -> relativedelta | None:
+    match = _PERIOD.match(text)
     if not match:
         return None
     amount, unit = int(match.group(1)), match.group(2)
@@ -67,8 +73,17 @@ def review_state(
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
 ) -> ReviewState:
     meta = meta or {}
-    last = parse_date(meta.get("last_reviewed"))
-    period = parse_period(meta.get("review_in", default_review_in)) or parse_period(default_review_in)
+    last_reviewed, review_in = meta.get("last_reviewed"), meta.get("review_in", default_review_in)
+    try:  # a catalog repeats review dates and periods; calendar arithmetic is slow
+        return _review_state(last_reviewed, review_in, today, default_review_in, due_soon_days)
+    except TypeError:  # an unhashable value (a list, a mapping): not a date or a period anyway
+        return _review_state.__wrapped__(last_reviewed, review_in, today, default_review_in, due_soon_days)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _review_state(last_reviewed: Any, review_in: Any, today: dt.date, default_review_in: str, due_soon_days: int) -> ReviewState:
+    last = parse_date(last_reviewed)
+    period = parse_period(review_in) or parse_period(default_review_in)
     if last is None or period is None:
         return ReviewState(last, None, UNKNOWN, None)
     due = last + period

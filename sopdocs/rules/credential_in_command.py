@@ -51,11 +51,20 @@ PATTERNS = [
     ("a literal password", re.compile(r"(?i)(?<![\w-])--?(?:password|passwd|token|api-key)[= ]" + _VALUE)),
 ]
 
+# Text (lower-cased) that each pattern cannot match without: most commands contain none
+# of it, and a substring test is much cheaper than a regular-expression search.
+_NEEDS = [("akia", "asia"), ("private key",), ("gh",), ("glpat-",), ("xox",), ("bearer",), ("://",),
+          ("passw", "secret", "token", "api"), ("passw", "token", "api-key")]
+
 
 def check(doc, conf, ctx):
     for command in iter_commands(doc):
+        lowered = command.code.lower()
+        patterns = [p for p, needs in zip(PATTERNS, _NEEDS) if any(n in lowered for n in needs)]
+        if not patterns:
+            continue
         for offset, text in enumerate(command.code.split("\n")):
-            for label, pattern in PATTERNS:
+            for label, pattern in patterns:
                 match = pattern.search(text)
                 if not match:
                     continue

@@ -45,9 +45,13 @@ def lint_for_build(docs: dict[str, SopDocument], project: Config, today: dt.date
     return report
 
 
-def make_site(docs: dict[str, SopDocument], project: Config, today: dt.date, title: str, use_directory_urls: bool = True) -> pages.Site:
+def make_site(
+    docs: dict[str, SopDocument], project: Config, today: dt.date, title: str, use_directory_urls: bool = True, metrics=None
+) -> pages.Site:
     readable = {src: doc for src, doc in docs.items() if doc.meta is not None}
-    return pages.build_site(readable, today, project.review_in, project.due_soon_days, title=title, use_directory_urls=use_directory_urls)
+    return pages.build_site(
+        readable, today, project.review_in, project.due_soon_days, title=title, use_directory_urls=use_directory_urls, metrics=metrics
+    )
 
 
 def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
@@ -74,7 +78,8 @@ def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
         "docs_dir": "docs",
         "use_directory_urls": site.use_directory_urls,
         "theme": {"name": "material", "font": False},
-        "nav": [{"Catalog": "index.md"}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}],
+        "nav": [{"Catalog": "index.md"}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+        + ([{"Reliability": "reliability.md"}] if site.metrics is not None else []),
         "not_in_nav": "/*.md\n/**/*.md\n",
         "extra_css": [f"{pages.ASSET_DIR}/sopdocs.css"],
         "extra_javascript": [f"{pages.ASSET_DIR}/sopdocs.js"],

@@ -37,6 +37,7 @@ class Entry:
     src: str  # docs-relative source path, e.g. "db/postgres-restore.md"
     url: str  # site-relative page URL, e.g. "db/postgres-restore/"
     review: ReviewState
+    last_changed: dt.date | None = None  # last content change, from git (None without history)
 
     @property
     def meta(self) -> dict:
@@ -73,6 +74,7 @@ class Site:
     due_soon_days: int
     title: str = "SOP catalog"
     use_directory_urls: bool = True
+    metrics: object | None = None  # reliability.SiteMetrics when the build was given run metrics
     by_src: dict[str, Entry] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(default_factory=dict)
 
@@ -105,11 +107,22 @@ class Site:
 
 def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due_soon_days: int, **options) -> Site:
     probe = Site([], today, due_soon_days, **options)
+    changed = _last_changed(docs)
     entries = [
-        Entry(doc, src, probe.page_url(src), review_state(doc.meta, today, review_in, due_soon_days))
+        Entry(doc, src, probe.page_url(src), review_state(doc.meta, today, review_in, due_soon_days), changed.get(src))
         for src, doc in sorted(docs.items())
     ]
     return Site(entries, today, due_soon_days, **options)
+
+
+def _last_changed(docs: dict[str, SopDocument]) -> dict[str, dt.date]:
+    """When each SOP's content last changed (review-date bumps do not count), from git.
+    Outside a git repository (a tarball, a temporary copy) there is nothing to show."""
+    from ..history import REVIEW_KEYS, load
+
+    history = load([doc.path for doc in docs.values()], REVIEW_KEYS)
+    found = {src: history.get(doc.path) for src, doc in docs.items()} if history.available else {}
+    return {src: h.last_changed for src, h in found.items() if h is not None and h.last_changed is not None}
 
 
 def relative(from_url: str, to_url: str) -> str:
@@ -138,6 +151,10 @@ def sop_page(site: Site, entry: Entry) -> str:
     doc, here = entry.doc, entry.url
     links = _link_resolver(site, entry)
     parts = [f"# {md_text(entry.title)}", "", _header(site, entry), ""]
+    if site.metrics is not None:
+        from .reliability import sop_figures
+
+        parts += [sop_figures(site, entry), ""]
     intro = _intro_html(doc, links)
     if intro:
         parts += [f'<div class="sop-intro">\n{intro}</div>', ""]
@@ -205,6 +222,8 @@ def _header(site: Site, entry: Entry) -> str:
         if entry.text(key):
             facts.append((label, esc(entry.text(key))))
     facts.append(("Last reviewed", _date(review.last_reviewed) if review.last_reviewed else '<span class="sop-missing">unknown</span>'))
+    if entry.last_changed:
+        facts.append(("Last changed", f"{_date(entry.last_changed)} (content, from git)"))
     if review.next_review:
         facts.append(("Next review", f'{_date(review.next_review)} <span class="sop-days" data-sop-days>{esc(_days_text(review.days_left))}</span>'))
     facts.append(("ID", f"<code>{esc(entry.sop_id)}</code>"))

@@ -1,0 +1,41 @@
+"""Run the linter both ways on a catalog: the reference (every document fully parsed,
+:func:`sopdocs.lint.lint_paths` as the rule tests use it) and the fast path of
+`sopdocs lint` (sopdocs.workers: cache, worker processes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sopdocs.config import load_config
+from sopdocs.lint import Finding, lint_paths
+from sopdocs.workers import Options
+
+TODAY = "2026-11-26"
+
+
+def reference(root: Path, today: str = TODAY, paths: list[Path] | None = None, **kwargs) -> list[Finding]:
+    config = load_config(root / "sopdocs.yml")
+    day = dt.date.fromisoformat(today)
+    return lint_paths(paths or [root / "sops"], config, day, cwd=root, **kwargs).findings
+
+
+def fast(
+    root: Path,
+    today: str = TODAY,
+    paths: list[Path] | None = None,
+    jobs: int = 1,
+    cache: bool | None = True,
+    parallel_min: int = 300,
+    **kwargs,
+) -> list[Finding]:
+    config = load_config(root / "sopdocs.yml")
+    day = dt.date.fromisoformat(today)
+    options = Options(jobs=jobs, cache=cache, progress=False, parallel_min=parallel_min)
+    result = lint_paths(paths or [root / "sops"], config, day, cwd=root, fast=options, **kwargs)
+    assert result.documents == []
+    return result.findings
+
+
+def cache_files(root: Path) -> list[Path]:
+    return sorted((root / ".sopdocs-cache").glob("lint-*.json"))

@@ -1,0 +1,84 @@
+"""Worker processes give the same findings as one process, and `sopdocs lint` prints
+byte-identical reports whatever the number of workers and whatever was cached."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import run_sopdocs
+from lintkit import cache_files, fast, reference
+
+
+def test_parallel_equals_serial(catalog):
+    expected = reference(catalog)
+    assert fast(catalog, jobs=2, parallel_min=0, cache=False) == expected
+    # Entries written by workers serve a later run.
+    assert fast(catalog, jobs=2, parallel_min=0) == expected
+    assert len(cache_files(catalog)) == 1
+    assert fast(catalog, jobs=1) == expected
+
+
+def test_more_workers_than_chunks(catalog):
+    one = sorted((catalog / "sops").glob("*.md"))[:3]
+    assert fast(catalog, paths=one, jobs=8, parallel_min=0, cache=False) == reference(catalog, paths=one)
+
+
+@pytest.mark.parametrize("fmt", ["json"])
+def test_cli_reports_are_identical_across_modes(catalog, fmt):
+    def lint(*extra: str) -> str:
+        proc = run_sopdocs("lint", "--format", fmt, "--today", "2026-11-26", *extra, cwd=catalog, timeout=180)
+        assert proc.returncode == 1, proc.stderr
+        return proc.stdout
+
+    serial = lint("-j", "1", "--no-cache")
+    assert not (catalog / ".sopdocs-cache").exists()
+    assert lint("-j", "2", "--no-cache") == serial  # 300 files: in worker processes
+    assert lint() == serial  # cold cache
+    assert len(cache_files(catalog)) == 1
+    assert lint() == serial  # warm cache
+    assert lint("sops") == serial
+
+
+def test_cli_rejects_zero_jobs(catalog):
+    proc = run_sopdocs("lint", "-j", "0", cwd=catalog)
+    assert proc.returncode == 2
+    assert "--jobs" in proc.stderr
+
+
+def test_no_worker_processes_falls_back_to_one(catalog, monkeypatch):
+    from sopdocs import workers
+
+    def unavailable(method):
+        raise OSError("no semaphores in this sandbox")
+
+    monkeypatch.setattr(workers.multiprocessing, "get_context", unavailable)
+    assert fast(catalog, jobs=2, parallel_min=0, cache=False) == reference(catalog)
+
+
+def test_a_dead_worker_does_not_lose_files(catalog, monkeypatch):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sopdocs import workers
+
+    class DyingPool:
+        """Finishes two chunks, then reports the pool broken (a worker was killed)."""
+
+        def __init__(self, jobs, mp_context, initializer, initargs):
+            initializer(*initargs)
+            self.submitted = 0
+
+        def submit(self, function, chunk):
+            future = Future()
+            self.submitted += 1
+            if self.submitted <= 2:
+                future.set_result(function(chunk))
+            else:
+                future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+        def shutdown(self, wait, cancel_futures):
+            pass
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", DyingPool)
+    monkeypatch.setattr(workers.signal, "signal", lambda *args: None)
+    assert fast(catalog, jobs=2, parallel_min=0, cache=False) == reference(catalog)

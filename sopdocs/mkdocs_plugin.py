@@ -51,6 +51,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             return config
         self.site = None
         self.sources: dict[str, str] = {}
+        self.html_blocks: dict[str, list[str]] = {}
         try:
             self.today = today_from(self.config.today)
         except ValueError as exc:
@@ -118,12 +119,18 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         if not self.config.enabled or self.site is None:
             return markdown
         entry = self.sources.get(page.file.src_uri)
-        if entry is None:
-            return markdown
-        # Material gives `tags` and `status` in page meta its own meaning; the SOP page
-        # shows them itself, so MkDocs only sees a safe title.
-        page.meta = {"title": html.escape(entry.title), "sop_id": entry.sop_id}
-        return pages.sop_page(self.site, entry)
+        if entry is not None:
+            # Material gives `tags` and `status` in page meta its own meaning; the SOP page
+            # shows them itself, so MkDocs only sees a safe title.
+            page.meta = {"title": html.escape(entry.title), "sop_id": entry.sop_id}
+            markdown = pages.sop_page(self.site, entry)
+        # The generator's HTML skips the Markdown renderer: it goes in after rendering.
+        markdown, self.html_blocks[page.file.src_uri] = pages.with_placeholders(markdown)
+        return markdown
+
+    def on_page_content(self, html_text, page, config, files):
+        blocks = self.html_blocks.pop(page.file.src_uri, None) if self.config.enabled else None
+        return pages.fill_placeholders(html_text, blocks) if blocks else html_text
 
     def on_post_build(self, config) -> None:
         if not self.config.enabled or self.site is None or not self.config.search:

@@ -64,8 +64,8 @@ def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
     files: dict[str, str] = {}
     for entry in site.entries:
         front = f"---\ntitle: {json.dumps(pages.esc(entry.title))}\n---\n\n"
-        files[entry.src] = front + pages.sop_page(site, entry)
-    files.update(pages.generated_pages(site))
+        files[entry.src] = front + pages.plain_markdown(pages.sop_page(site, entry))
+    files.update({src: pages.plain_markdown(text) for src, text in pages.generated_pages(site).items()})
     for asset in pages.ASSETS:
         files[f"{pages.ASSET_DIR}/{asset}"] = pages.asset_text(asset)
     files["sops.json"] = pages.catalog_json(site)

@@ -28,6 +28,39 @@ STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "approved": "Approv
 # Sections the page renders in a fixed place; the others follow in the author's order.
 PLACED = ("steps", "verification", "rollback", "preconditions")
 
+# Parts of a generated page that are HTML are marked, so that an adapter can keep them
+# out of the Markdown renderer (Python-Markdown is slow on large raw-HTML blocks) and
+# insert them after rendering; plain builders get ordinary Markdown with raw HTML.
+_HTML_OPEN, _HTML_CLOSE = "<!--sopdocs:html-->", "<!--/sopdocs:html-->"
+_MARKED = re.compile(re.escape(_HTML_OPEN) + r"\n(.*?)\n" + re.escape(_HTML_CLOSE), re.S)
+_PLACEHOLDER = re.compile(r"<p>SOPDOCSHTMLBLOCK(\d+)Z</p>")
+
+
+def join_page(parts: list[str]) -> str:
+    """A page from parts: Markdown (headings, front matter) as is, HTML parts marked."""
+    marked = [f"{_HTML_OPEN}\n{part}\n{_HTML_CLOSE}" if part.startswith("<") else part for part in parts]
+    return "\n".join(marked).rstrip() + "\n"
+
+
+def plain_markdown(page: str) -> str:
+    """The page as ordinary Markdown with raw HTML blocks, for any MkDocs-like builder."""
+    return _MARKED.sub(lambda m: f"\n{m.group(1)}\n", page)
+
+
+def with_placeholders(page: str) -> tuple[str, list[str]]:
+    """The page with each HTML part replaced by a placeholder paragraph, and the parts."""
+    blocks: list[str] = []
+
+    def placeholder(match: re.Match) -> str:
+        blocks.append(match.group(1))
+        return f"\n\nSOPDOCSHTMLBLOCK{len(blocks) - 1}Z\n\n"
+
+    return _MARKED.sub(placeholder, page), blocks
+
+
+def fill_placeholders(html_text: str, blocks: list[str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], html_text)
+
 
 @dataclass
 class Entry:
@@ -202,7 +235,7 @@ def sop_page(site: Site, entry: Entry) -> str:
         items = [f'<li><a href="{attr(relative(here, r.url))}">{esc(r.title)}</a> <code>{esc(r.sop_id)}</code></li>' for r in related]
         items += [f'<li class="sop-missing">{esc(r)} (not in the catalog)</li>' for r in missing]
         parts += ["## Related SOPs", "", '<ul class="sop-related">' + "".join(items) + "</ul>", ""]
-    return "\n".join(parts).rstrip() + "\n"
+    return join_page(parts)
 
 
 def _header(site: Site, entry: Entry) -> str:
@@ -437,7 +470,7 @@ def catalog_page(site: Site, here: str = "") -> str:
         ]
     )
     root = relative(here, "") if here else "./"
-    return "\n".join(
+    return join_page(
         [
             f"# {md_text(site.title)}",
             "",
@@ -460,7 +493,7 @@ def _index_page(site: Site, title: str, groups: dict[str, list[Entry]], url_for,
         f"{_mini_counts(group)}</li>"
         for name, group in groups.items()
     )
-    return f"# {md_text(title)}\n\n" + f'<ul class="sop-index" data-pagefind-ignore="all">{items}</ul>\n'
+    return join_page([f"# {md_text(title)}", "", f'<ul class="sop-index" data-pagefind-ignore="all">{items}</ul>'])
 
 
 def _mini_counts(entries: list[Entry]) -> str:
@@ -472,7 +505,7 @@ def _group_page(site: Site, title: str, entries: list[Entry], here: str) -> str:
     # An explicit, escaped page title: without it the theme derives <title> from the h1
     # and unescapes it (Material: `page.title | striptags`), so an owner name such as
     # `</title><script>...` would become markup.
-    return "\n".join(
+    return join_page(
         [
             f"---\ntitle: {json.dumps(esc(title))}\n---",
             "",

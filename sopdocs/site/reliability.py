@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import metrics as m
 from .html import attr, esc, md_text
+from .pages import join_page
 
 if TYPE_CHECKING:
     from .pages import Entry, Site
@@ -442,4 +443,4 @@ def reliability_page(site: Site, here: str) -> str:
         _owner_totals(site),
         "",
     ]
-    return "\n".join(parts)
+    return join_page(parts)

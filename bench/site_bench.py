@@ -19,16 +19,15 @@ For each size, in the same run:
 
 Each build runs under a fresh ``python`` wrapper that reports wall time and
 ``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the peak RSS of the single largest process in the
-tree among those that were waited for. The pagefind binary (spawned by the mkdocs process,
-which terminates and waits for it) is therefore included, as a max and not as a sum. The
+tree among those that were waited for. The pagefind binary (a descendant of the mkdocs
+process, which waits for it) is therefore included, as a max and not as a sum. The
 wrapper also samples /proc every 0.1 s to record each descendant's own peak (VmHWM) and the
 largest sum of RSS over the tree, which shows which process the peak belongs to.
 
---profile additionally runs, in-process at the largest size, with timers around the sopdocs
-plugin's phases and MkDocs' per-page phases: the plugin build with the Pagefind Python
-wrapper's 0.1 s poll sleep removed (a what-if: that sleep costs about 0.1 s per SOP) and the
-baseline build; --profile-as-is adds the unpatched plugin build, --cprofile a cProfile dump.
-Writes bench/out/site_profile-N.txt.
+--profile additionally runs the plugin build and the baseline build in-process at the
+largest size, with timers around the sopdocs plugin's phases and MkDocs' per-page phases
+(SOP pages, generated owner/tag pages, the catalog/owners/tags index pages), and writes
+bench/out/site_profile-N.txt; --cprofile adds a cProfile run of the plugin build.
 
 Results: a Markdown table on stdout and bench/out/site_results.json.
 """
@@ -404,6 +403,11 @@ timed(mkdocs_plugin, "make_site", "sopdocs: make_site (on_files)")
 timed(mkdocs_plugin.pages, "generated_pages", "sopdocs: generated_pages catalog/owners/tags md (on_files)")
 timed(mkdocs_plugin.pages, "sop_page", "sopdocs: sop_page markdown (on_page_markdown)")
 timed(mkdocs_plugin, "write_index", "sopdocs: pagefind write_index (on_post_build)")
+timed(search, "record_html", "sopdocs: record_html (write_index)")
+if hasattr(search, "subprocess"):  # the Pagefind CLI run inside write_index
+    import subprocess as _subprocess, types as _types
+    search.subprocess = _types.SimpleNamespace(run=_subprocess.run, PIPE=_subprocess.PIPE)
+    timed(search.subprocess, "run", "sopdocs: pagefind CLI subprocess (write_index)")
 timed(mkdocs_plugin.SopdocsPlugin, "on_files", "hook on_files total")
 timed(mkdocs_plugin.SopdocsPlugin, "on_page_markdown", "hook on_page_markdown total")
 timed(mkdocs_plugin.SopdocsPlugin, "on_post_build", "hook on_post_build total")
@@ -439,14 +443,6 @@ def build_page(page, config, doc_files, nav, env, dirty=False, excluded=False):
 build_mod._build_page = build_page
 
 mode = sys.argv[4]
-if mode == "nosleep":
-    # What-if: the pagefind service wrapper sleeps 0.1 s before reading each response.
-    import asyncio, types
-    import pagefind.service as pf_service
-    real_sleep = asyncio.sleep
-    shim = types.SimpleNamespace(**{k: getattr(asyncio, k) for k in dir(asyncio) if not k.startswith("__")})
-    shim.sleep = lambda delay, *a, **k: real_sleep(0, *a, **k)
-    pf_service.asyncio = shim
 config = load_config(config_file=sys.argv[1], site_dir=sys.argv[3])
 config.plugins.on_startup(command="build", dirty=False)
 t = time.perf_counter()
@@ -480,17 +476,12 @@ def _profile_run(project: Path, mode: str, *extra: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def profile(work: Path, n: int, as_is: bool, cprofile: bool) -> dict:
-    """Per-phase timers of in-process builds: the plugin build with the pagefind wrapper's
-    0.1 s poll sleep removed (what-if), the baseline build, optionally the plugin build as
-    is (slow: about 0.1 s per SOP) and a cProfile run of it."""
+def profile(work: Path, n: int, cprofile: bool) -> dict:
+    """Per-phase timers of in-process plugin and baseline builds; optionally a cProfile
+    run of the plugin build."""
     plugin_dir, baseline_dir = (work / "plugin").resolve(), (work / "baseline").resolve()
-    runs = {}
-    if as_is:
-        runs["plugin_as_is"] = _profile_run(plugin_dir, "timers")
-    runs["plugin_pagefind_poll_sleep_0"] = _profile_run(plugin_dir, "nosleep")
-    runs["baseline"] = _profile_run(baseline_dir, "timers")
-    lines = [f"site_bench profile, {n} SOPs, in-process `mkdocs build` with the sopdocs plugin"]
+    runs = {"plugin": _profile_run(plugin_dir, "timers"), "baseline": _profile_run(baseline_dir, "timers")}
+    lines = [f"site_bench profile, {n} SOPs: in-process `mkdocs build`, plugin project and baseline project"]
     for name, run in runs.items():
         lines += ["", f"== {name}: total {run['total_s']:.2f} s"]
         for key, value in sorted(run["timers"].items(), key=lambda kv: -kv[1]):
@@ -519,6 +510,15 @@ def version(cmd: list[str]) -> str:
         return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     except (OSError, subprocess.CalledProcessError, IndexError):
         return "unknown"
+
+
+def git_changes(path: str) -> list[str] | None:
+    """Uncommitted changes under path (the numbers belong to HEAD plus these)."""
+    try:
+        done = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", path], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.splitlines()
 
 
 def machine() -> dict:
@@ -553,6 +553,8 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "chromium": version([CHROMIUM, "--version"]),
+        "git_head": version(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
+        "sopdocs_changed_files": git_changes("sopdocs"),
         "packages": packages,
     }
 
@@ -640,7 +642,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated catalog sizes (default: %(default)s)")
     parser.add_argument("--no-search", action="store_true", help="skip the browser search measurement")
     parser.add_argument("--profile", action="store_true", help="time the plugin's phases at the largest size (in-process, twice)")
-    parser.add_argument("--profile-as-is", action="store_true", help="with --profile, also time the unpatched plugin build (slow)")
     parser.add_argument("--cprofile", action="store_true", help="with --profile, also run the plugin build once under cProfile (slow)")
     parser.add_argument("--quiet-wait", type=float, default=600, metavar="S",
                         help="before each build wait up to S seconds for other processes to leave the CPUs idle (default: %(default)s)")
@@ -670,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_size(n, work, logs, not args.no_search, args.quiet_wait))
             if args.profile and n == max(sizes):
                 print(f"[{n}] profiling ...", file=sys.stderr, flush=True)
-                profile_result = profile(work, n, args.profile_as_is, args.cprofile)
+                profile_result = profile(work, n, args.cprofile)
         finally:
             if cleanup:
                 cleanup.cleanup()
@@ -688,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
           "Other load = CPU seconds the machine spent outside the measured command per second of wall time "
           f"(the machine has {info['nproc']} CPUs; above ~0.2 the wall time is inflated by other work).")
     if profile_result:
-        print(f"\nProfile ({profile_result['file']}), in-process plugin build at N={max(sizes)}:")
+        print(f"\nProfile ({profile_result['file']}), in-process builds at N={max(sizes)}:")
         for name, run in ((k, v) for k, v in profile_result.items() if k != "file"):
             top = sorted(run["timers"].items(), key=lambda kv: -kv[1])[:6]
             print(f"- {name}: total {run['total_s']:.1f} s; " + "; ".join(f"{k} {v:.1f} s" for k, v in top))

@@ -87,7 +87,10 @@ config_option = click.option(
     help="Exit 1 on findings of this severity or worse; `never`: always exit 0 after a run.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large catalogs (default: one per CPU).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    help="Processes that parse files, this one included (default: one per CPU for large catalogs).",
+)
 @click.option(
     "--cache/--no-cache", "use_cache", default=None,
     help="Reuse per-file results from .sopdocs-cache/ (default: on, unless the config says `cache: false`).",

@@ -145,7 +145,7 @@ def text_mutations(draw, text: str) -> str:
         elif kind == "bom":
             text = "\ufeff" + text
         elif kind == "tab":
-            text = re.sub(r"^  ", "\t", text, count=draw(st.integers(1, 3)), flags=re.M)
+            text = re.sub(r"^  ", "\t", text, count=draw(st.integers(1, 3)), flags=re.MULTILINE)
         elif kind == "cut" and text:
             text = text[: draw(st.integers(0, len(text)))]
         elif kind == "insert":

@@ -24,9 +24,9 @@ def fast(
     root: Path,
     today: str = TODAY,
     paths: list[Path] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     cache: bool | None = True,
-    parallel_min: int = 300,
+    parallel_min: int = 500,
     **kwargs,
 ) -> list[Finding]:
     config = load_config(root / "sopdocs.yml")

@@ -18,8 +18,21 @@ def test_parallel_equals_serial(catalog):
 
 
 def test_more_workers_than_chunks(catalog):
-    one = sorted((catalog / "sops").glob("*.md"))[:3]
-    assert fast(catalog, paths=one, jobs=8, parallel_min=0, cache=False) == reference(catalog, paths=one)
+    some = sorted((catalog / "sops").glob("*.md"))[:120]  # three chunks for eight workers
+    assert fast(catalog, paths=some, jobs=8, cache=False) == reference(catalog, paths=some)
+
+
+def test_few_files_need_no_workers(catalog, monkeypatch):
+    from sopdocs import workers
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("started worker processes for 300 files")
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", refuse)
+    assert fast(catalog, jobs=None, cache=False) == reference(catalog)  # below PARALLEL_MIN
+    some = sorted((catalog / "sops").glob("*.md"))[:50]
+    kwargs = {"paths": some, "catalog_checks": False}  # 50 files to parse: one chunk
+    assert fast(catalog, jobs=4, cache=False, **kwargs) == reference(catalog, **kwargs)
 
 
 @pytest.mark.parametrize("fmt", ["json"])
@@ -31,7 +44,7 @@ def test_cli_reports_are_identical_across_modes(catalog, fmt):
 
     serial = lint("-j", "1", "--no-cache")
     assert not (catalog / ".sopdocs-cache").exists()
-    assert lint("-j", "2", "--no-cache") == serial  # 300 files: in worker processes
+    assert lint("-j", "2", "--no-cache") == serial  # in worker processes
     assert lint() == serial  # cold cache
     assert len(cache_files(catalog)) == 1
     assert lint() == serial  # warm cache

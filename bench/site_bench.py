@@ -356,7 +356,8 @@ def search_bench(site: Path, queries: list[str]) -> list[dict]:
     with Server(site) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            return [search_one(browser, base, q) for q in queries]
+            # The catalog page (lists every SOP) and the light search page.
+            return [{**search_one(browser, base + path, q), "page": path or "/"} for path in ("", "search/") for q in queries]
         finally:
             browser.close()
 
@@ -624,13 +625,13 @@ def table(results: list[dict]) -> str:
     if any("search" in r for r in results):
         rows += [
             "",
-            "| SOPs | query | catalog open → search box | key press → first result | → first title | matches (shown) | /pagefind/ bytes (requests) | of which before typing |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|",
+            "| SOPs | page | query | page open → search box | key press → first result | → first title | matches (shown) | /pagefind/ bytes (requests) | of which before typing |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---:|",
         ]
         for r in results:
             for s in r.get("search", []):
                 rows.append(
-                    f"| {r['n']} | `{s['query']}` | {s['open_to_input_s']:.2f} s | {s['type_to_first_result_s']:.2f} s | "
+                    f"| {r['n']} | `{s.get('page', '/')}` | `{s['query']}` | {s['open_to_input_s']:.2f} s | {s['type_to_first_result_s']:.2f} s | "
                     f"{s['type_to_first_title_s']:.2f} s | {s['matches']} ({s['results_shown']}) | "
                     f"{s['pagefind_bytes'] / 1e3:.0f} kB ({s['pagefind_requests']}) | {s['pagefind_bytes_before_typing'] / 1e3:.0f} kB |"
                 )

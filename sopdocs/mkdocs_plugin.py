@@ -63,7 +63,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             if path not in [str(p) for p in target]:
                 target.append(path)
         if not config.nav:
-            config.nav = [{"Catalog": "index.md"}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+            config.nav = [dict(item) for item in pages.NAV]
             if self.metrics is not None:
                 config.nav.append({"Reliability": reliability.RELIABILITY_SRC})
         return config
@@ -107,7 +107,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
         for src, text in pages.generated_pages(self.site, catalog_src).items():
             if files.get_file_from_path(src) is None:
-                listed = src in (catalog_src, "owners/index.md", "tags/index.md", reliability.RELIABILITY_SRC)
+                listed = src in (catalog_src, pages.SEARCH_SRC, "owners/index.md", "tags/index.md", reliability.RELIABILITY_SRC)
                 inclusion = InclusionLevel.INCLUDED if listed else InclusionLevel.NOT_IN_NAV
                 files.append(File.generated(config, src, content=text, inclusion=inclusion))
         for asset in pages.ASSETS:

@@ -78,7 +78,7 @@ def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
         "docs_dir": "docs",
         "use_directory_urls": site.use_directory_urls,
         "theme": {"name": "material", "font": False},
-        "nav": [{"Catalog": "index.md"}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+        "nav": [dict(item) for item in pages.NAV]
         + ([{"Reliability": "reliability.md"}] if site.metrics is not None else []),
         "not_in_nav": "/*.md\n/**/*.md\n",
         "extra_css": [f"{pages.ASSET_DIR}/sopdocs.css"],

@@ -518,9 +518,30 @@ def _group_page(site: Site, title: str, entries: list[Entry], here: str) -> str:
     )
 
 
+SEARCH_SRC = "search.md"
+# The pages every build lists in its navigation, in order.
+NAV = [{"Catalog": "index.md"}, {"Search": SEARCH_SRC}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+
+
+def search_page(site: Site) -> str:
+    """A light page with only the search box: on a large catalog it opens at once,
+    where the catalog page first has to load its table of every SOP."""
+    here = site.page_url(SEARCH_SRC)
+    return join_page(
+        [
+            "# Search",
+            "",
+            f'<div class="sop-search-page" data-pagefind-ignore="all" data-sop-root="{attr(relative(here, ""))}" data-sop-autofocus>'
+            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; the catalog page lists every SOP.</noscript></div>'
+            "<p class=\"sop-meta\">Finds SOPs by title, id, owner, tag, layer, status, and any word of their steps, "
+            "commands, preconditions and rollback.</p></div>",
+        ]
+    )
+
+
 def generated_pages(site: Site, catalog_src: str = "index.md") -> dict[str, str]:
     """Every generated page: docs-relative source path -> Markdown."""
-    pages = {catalog_src: catalog_page(site, site.page_url(catalog_src))}
+    pages = {catalog_src: catalog_page(site, site.page_url(catalog_src)), SEARCH_SRC: search_page(site)}
     owners, tags = site.owners(), site.tags()
     pages["owners/index.md"] = _index_page(site, "Owners", owners, owner_url, "owners/")
     for owner, entries in owners.items():

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import SITE_TODAY
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -32,26 +27,6 @@ def server(metrics_site):
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    def unavailable(reason: str):
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set: browser tests must run there)", pytrace=False)
-        pytest.skip(reason)
-
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        unavailable(f"Playwright is not installed: {exc}")
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 @pytest.fixture

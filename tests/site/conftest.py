@@ -8,7 +8,6 @@ shared by every browser test.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,17 +18,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sitekit
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -52,32 +40,6 @@ def site_server(site_build):
 
 
 # --- browser ------------------------------------------------------------------------------
-
-
-def _browser_unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: browser tests must run there)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def playwright_instance():
-    if not CHROMIUM.exists():
-        _browser_unavailable(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        _browser_unavailable(f"Playwright for Python is not installed: {exc}")
-    playwright = sync_playwright().start()
-    yield playwright
-    playwright.stop()
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @dataclass

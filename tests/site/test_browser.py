@@ -373,3 +373,18 @@ def test_opened_from_disk_the_filters_and_checklists_still_work(tab, site_build)
     assert page.is_checked("input[data-sop-item=step-1]")
     assert not tab.dialogs and not tab.page_errors and not tab.console_errors
     assert all(url.startswith("file://") for url in tab.requests), tab.requests
+
+
+def test_search_page_is_light_focused_and_finds_an_sop(new_tab):
+    """The Search page carries no catalog table, puts the cursor in the box, and finds
+    an SOP by a word of its steps; its results link to the SOP page."""
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/search/")
+    page = tab.page
+    assert page.locator("[data-sop-row]").count() == 0
+    page.locator(SEARCH_INPUT).wait_for(state="visible")
+    assert page.evaluate("document.activeElement && document.activeElement.matches('.pagefind-ui__search-input')")
+    links = search(page, sitekit.QUOKKA_WORD)
+    assert links == [f"/{sitekit.QUOKKA_ID}/"]
+    assert page.locator("nav a", has_text="Search").count() >= 1
+    tab.assert_clean()

@@ -231,6 +231,7 @@
         showImages: false,
         showSubResults: false,
         resetStyles: false,
+        debounceTimeoutMs: 100,
         translations: { placeholder: "Search SOPs: title, id, owner, tag, words in steps" }
       });
       var input = el.querySelector("input");

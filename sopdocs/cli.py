@@ -337,6 +337,11 @@ def _build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str
     with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
         generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"))
         code = subprocess.call([sys.executable, "-m", "properdocs", "build", "-f", str(generated), "-d", str(target.resolve())], env=env)
+    if code == 0 and options.get("csp", True):
+        from .site.csp import add_policy
+
+        for page in sorted(target.rglob("*.html")):
+            page.write_text(add_policy(page.read_text(encoding="utf-8")), encoding="utf-8")
     if code == 0 and options.get("search", True):
         write_index(site, target)
     return code

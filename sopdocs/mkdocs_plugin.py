@@ -21,6 +21,7 @@ from .lint import display_path
 from .parser import parse_file
 from .review import today_from
 from .site import pages, reliability
+from .site.csp import add_policy
 from .site.build import lint_for_build, make_site
 from .site.search import write_index
 
@@ -33,6 +34,7 @@ class SopdocsConfig(Config):
     strict = c.Type(bool, default=True)
     drafts_warn = c.Type(bool, default=True)
     search = c.Type(bool, default=True)
+    csp = c.Type(bool, default=True)
     catalog_title = c.Type(str, default="SOP catalog")
     config_file = c.Optional(c.Type(str))
     # Run figures: a `sopdocs metrics --format json` file, or trail files/directories
@@ -131,6 +133,14 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
     def on_page_content(self, html_text, page, config, files):
         blocks = self.html_blocks.pop(page.file.src_uri, None) if self.config.enabled else None
         return pages.fill_placeholders(html_text, blocks) if blocks else html_text
+
+    def on_post_page(self, output, page, config):
+        return add_policy(output) if self.config.enabled and self.config.csp else output
+
+    def on_post_template(self, output_content, template_name, config):
+        if self.config.enabled and self.config.csp and template_name.endswith(".html"):
+            return add_policy(output_content)
+        return output_content
 
     def on_post_build(self, config) -> None:
         if not self.config.enabled or self.site is None or not self.config.search:

@@ -388,3 +388,33 @@ def test_search_page_is_light_focused_and_finds_an_sop(new_tab):
     assert links == [f"/{sitekit.QUOKKA_ID}/"]
     assert page.locator("nav a", has_text="Search").count() >= 1
     tab.assert_clean()
+
+
+# --- Content-Security-Policy ------------------------------------------------------------
+
+
+def test_every_page_carries_a_csp_without_unsafe_inline_script(site_build):
+    for path in site_build.html_files():
+        html = path.read_text(encoding="utf-8")
+        found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+        assert found, f"{path} has no Content-Security-Policy"
+        script_src = next(d for d in found.group(1).split("; ") if d.startswith("script-src"))
+        assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src.replace("'wasm-unsafe-eval'", "")
+        assert html.index("Content-Security-Policy") < html.index("<script"), f"{path}: the policy must precede every script"
+
+
+def test_csp_blocks_a_script_that_reaches_sop_content(new_tab, site_build):
+    """Even if markup ever slipped past escaping into an SOP page, it would not run:
+    inline script inside the page content is not in the policy's allow-list."""
+    original = site_build.page(f"{sitekit.QUOKKA_ID}/").read_text(encoding="utf-8")
+    injected = original.replace("</article>", "<script>window.__sopdocsInjected = 1;</script></article>", 1)
+    assert injected != original
+    probe = site_build.site / "csp-probe" / "index.html"
+    probe.parent.mkdir(exist_ok=True)
+    probe.write_text(injected, encoding="utf-8")
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/csp-probe/")
+    assert tab.page.evaluate("typeof window.__sopdocsInjected") == "undefined"
+    assert any("Content Security Policy" in error for error in tab.console_errors), tab.console_errors
+    # The page still works: sopdocs' own script (external, allowed) ran.
+    assert tab.page.locator("[data-sop-progress]").inner_text().endswith("done")

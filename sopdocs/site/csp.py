@@ -1,0 +1,56 @@
+"""A Content-Security-Policy for every built page.
+
+sopdocs' own JavaScript is one external file, and the generator emits no inline script.
+The theme (Material) puts a few inline scripts in its page frame; those — and only
+those, found outside the page's `<article>`, where SOP content lives — are allowed by
+their SHA-256 hash. Anything else inline, including anything that could ever slip into
+SOP content, is refused by the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S | re.I)
+_DATA_TYPES = ("application/json", "application/ld+json", "text/template")
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.S | re.I)
+
+BASE_POLICY = (
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    # Pagefind's search runs WebAssembly in a worker.
+    "worker-src 'self' blob:",
+    # Material and Pagefind's UI set style attributes.
+    "style-src 'self' 'unsafe-inline'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+)
+
+
+def policy(page_html: str) -> str:
+    content = [m.span() for m in _ARTICLE.finditer(page_html)]
+    hashes = []
+    for match in _INLINE_SCRIPT.finditer(page_html):
+        attributes, body = match.group(1), match.group(2)
+        if any(t in attributes.lower() for t in _DATA_TYPES):
+            continue  # data, not code
+        if any(start <= match.start() < end for start, end in content):
+            continue  # never allow script from the content area
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+    script = " ".join(["script-src 'self' 'wasm-unsafe-eval'", *sorted(set(hashes))])
+    return "; ".join([BASE_POLICY[0], script, *BASE_POLICY[1:]])
+
+
+def add_policy(page_html: str) -> str:
+    """The page with a CSP `<meta>` as the first element of `<head>`."""
+    match = re.search(r"<head\b[^>]*>", page_html, re.I)
+    if match is None:
+        return page_html
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(page_html)}">'
+    return page_html[: match.end()] + meta + page_html[match.end() :]

@@ -23,7 +23,7 @@ from .review import today_from
 from .site import pages, reliability
 from .site.csp import add_policy
 from .site.build import lint_for_build, make_site
-from .site.search import write_index
+from .site.search import IndexJob
 
 log = get_plugin_logger(__name__)
 
@@ -54,6 +54,9 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         self.site = None
         self.sources: dict[str, str] = {}
         self.html_blocks: dict[str, list[str]] = {}
+        if getattr(self, "index_job", None) is not None:
+            self.index_job.cancel()
+        self.index_job: IndexJob | None = None
         try:
             self.today = today_from(self.config.today)
         except ValueError as exc:
@@ -106,6 +109,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
         self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics)
         self.sources = {e.src: e for e in self.site.entries}
+        if self.config.search:
+            if self.index_job is not None:  # a rebuild under `mkdocs serve`
+                self.index_job.cancel()
+            self.index_job = IndexJob(self.site)  # indexes while MkDocs renders the pages
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
         for src, text in pages.generated_pages(self.site, catalog_src).items():
             if files.get_file_from_path(src) is None:
@@ -143,6 +150,11 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         return output_content
 
     def on_post_build(self, config) -> None:
-        if not self.config.enabled or self.site is None or not self.config.search:
-            return
-        write_index(self.site, Path(config.site_dir))
+        job, self.index_job = self.index_job, None
+        if job is not None:
+            job.finish(Path(config.site_dir))
+
+    def on_build_error(self, error) -> None:
+        job, self.index_job = getattr(self, "index_job", None), None
+        if job is not None:
+            job.cancel()

@@ -13,9 +13,9 @@ import base64
 import hashlib
 import re
 
-_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S | re.I)
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _DATA_TYPES = ("application/json", "application/ld+json", "text/template")
-_ARTICLE = re.compile(r"<article\b.*?</article>", re.S | re.I)
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL | re.IGNORECASE)
 
 BASE_POLICY = (
     "default-src 'self'",
@@ -49,7 +49,7 @@ def policy(page_html: str) -> str:
 
 def add_policy(page_html: str) -> str:
     """The page with a CSP `<meta>` as the first element of `<head>`."""
-    match = re.search(r"<head\b[^>]*>", page_html, re.I)
+    match = re.search(r"<head\b[^>]*>", page_html, re.IGNORECASE)
     if match is None:
         return page_html
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(page_html)}">'

@@ -81,26 +81,55 @@ def _record_path(root: Path, url: str) -> Path:
     return root / (url + "index.html" if url.endswith("/") or not url else url)
 
 
+class IndexJob:
+    """The Pagefind CLI indexing in the background: started as soon as the SOPs are
+    known, so it runs on the second core while MkDocs renders the pages; ``finish``
+    waits for it and puts the bundle into the site."""
+
+    def __init__(self, site: Site) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="sopdocs-search-")
+        root = Path(self._tmp.name)
+        records = root / "records"
+        for entry in site.entries:
+            path = _record_path(records, entry.url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(record_html(entry), encoding="utf-8")
+        self._bundle = root / "pagefind"
+        self._log = (root / "pagefind.log").open("w+", encoding="utf-8")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "pagefind", "--site", str(records), "--output-path", str(self._bundle), "--force-language", "en", "--silent"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def finish(self, site_dir: Path) -> Path:
+        try:
+            code = self._process.wait()
+            self._log.seek(0)
+            message = self._log.read().strip()
+            if code != 0:
+                raise RuntimeError(f"Pagefind failed to build the search index (exit {code}): {message}")
+            output = site_dir / "pagefind"
+            if output.exists():
+                shutil.rmtree(output)
+            shutil.move(str(self._bundle), str(output))
+            return output
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+        self._tmp.cleanup()
+
+
 def write_index(site: Site, site_dir: Path) -> Path:
     """Write the Pagefind bundle into SITE/pagefind with the Pagefind CLI.
 
-    The records are written as small HTML pages at the SOP pages' URLs in a temporary
-    directory, and indexed there; the CLI returns only once every index file is written.
+    The records are small HTML pages at the SOP pages' URLs in a temporary directory; the
+    CLI returns only once every index file is written.
     """
-    output = (site_dir / "pagefind").resolve()
-    with tempfile.TemporaryDirectory(prefix="sopdocs-search-") as tmp:
-        root = Path(tmp)
-        for entry in site.entries:
-            path = _record_path(root, entry.url)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(record_html(entry), encoding="utf-8")
-        if output.exists():
-            shutil.rmtree(output)
-        done = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", str(root), "--output-path", str(output), "--force-language", "en", "--silent"],
-            capture_output=True,
-            text=True,
-        )
-    if done.returncode != 0:
-        raise RuntimeError(f"Pagefind failed to build the search index (exit {done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
-    return output
+    return IndexJob(site).finish(site_dir)

@@ -19,6 +19,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from .config import ConfigError, load_config
 from .lint import display_path
 from .parser import parse_file
+from .progress import Progress
 from .review import today_from
 from .site import pages, reliability
 from .site.csp import add_policy
@@ -57,6 +58,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         if getattr(self, "index_job", None) is not None:
             self.index_job.cancel()
         self.index_job: IndexJob | None = None
+        self.rendering: Progress | None = None
+        self.page_count = 0
         try:
             self.today = today_from(self.config.today)
         except ValueError as exc:
@@ -92,13 +95,14 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             raise PluginError(f"sopdocs: {exc}") from None
         cwd = Path.cwd()
         docs = {}
-        for file in files.documentation_pages():
-            if file.generated_by or not file.abs_src_path:
-                continue
-            path = Path(file.abs_src_path)
-            if file.inclusion == InclusionLevel.INCLUDED:
-                file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
-            docs[file.src_uri] = parse_file(path, display_path(path, cwd), project.max_file_size)
+        sources = [f for f in files.documentation_pages() if not f.generated_by and f.abs_src_path]
+        with Progress("reading SOPs", len(sources)) as progress:  # a line on a terminal, for large catalogs
+            for file in sources:
+                path = Path(file.abs_src_path)
+                if file.inclusion == InclusionLevel.INCLUDED:
+                    file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
+                docs[file.src_uri] = parse_file(path, display_path(path, cwd), project.max_file_size)
+                progress.advance()
         report = lint_for_build(docs, project, self.today, self.config.strict, self.config.drafts_warn)
         for message in report.warnings:
             log.warning(message)
@@ -122,6 +126,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         for asset in pages.ASSETS:
             files.append(File.generated(config, f"{pages.ASSET_DIR}/{asset}", content=pages.asset_text(asset)))
         files.append(File.generated(config, "sops.json", content=pages.catalog_json(self.site)))
+        self.page_count = len(files.documentation_pages())
         return files
 
     def on_page_markdown(self, markdown, page, config, files):
@@ -137,6 +142,13 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         markdown, self.html_blocks[page.file.src_uri] = pages.with_placeholders(markdown)
         return markdown
 
+    def on_page_read_source(self, page, config):
+        if self.rendering is None and self.config.enabled:
+            self.rendering = Progress("rendering pages", self.page_count)
+        if self.rendering is not None:
+            self.rendering.advance()
+        return None
+
     def on_page_content(self, html_text, page, config, files):
         blocks = self.html_blocks.pop(page.file.src_uri, None) if self.config.enabled else None
         return pages.fill_placeholders(html_text, blocks) if blocks else html_text
@@ -150,6 +162,9 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         return output_content
 
     def on_post_build(self, config) -> None:
+        if self.rendering is not None:
+            self.rendering.close()
+            self.rendering = None
         job, self.index_job = self.index_job, None
         if job is not None:
             job.finish(Path(config.site_dir))

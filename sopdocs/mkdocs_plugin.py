@@ -22,8 +22,8 @@ from .parser import parse_file
 from .progress import Progress
 from .review import today_from
 from .site import pages, reliability
-from .site.csp import add_policy
 from .site.build import lint_for_build, make_site
+from .site.csp import add_policy
 from .site.search import IndexJob
 
 log = get_plugin_logger(__name__)
@@ -147,7 +147,6 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.rendering = Progress("rendering pages", self.page_count)
         if self.rendering is not None:
             self.rendering.advance()
-        return None
 
     def on_page_content(self, html_text, page, config, files):
         blocks = self.html_blocks.pop(page.file.src_uri, None) if self.config.enabled else None

@@ -412,9 +412,13 @@ def test_csp_blocks_a_script_that_reaches_sop_content(new_tab, site_build):
     probe = site_build.site / "csp-probe" / "index.html"
     probe.parent.mkdir(exist_ok=True)
     probe.write_text(injected, encoding="utf-8")
-    tab = at(new_tab, BUILD_DAY)
-    tab.goto("/csp-probe/")
-    assert tab.page.evaluate("typeof window.__sopdocsInjected") == "undefined"
-    assert any("Content Security Policy" in error for error in tab.console_errors), tab.console_errors
-    # The page still works: sopdocs' own script (external, allowed) ran.
-    assert tab.page.locator("[data-sop-progress]").inner_text().endswith("done")
+    try:  # the site is shared by the session's tests: leave it as built
+        tab = at(new_tab, BUILD_DAY)
+        tab.goto("/csp-probe/")
+        assert tab.page.evaluate("typeof window.__sopdocsInjected") == "undefined"
+        assert any("Content Security Policy" in error for error in tab.console_errors), tab.console_errors
+        # The page still works: sopdocs' own script (external, allowed) ran.
+        assert tab.page.locator("[data-sop-progress]").inner_text().endswith("done")
+    finally:
+        probe.unlink()
+        probe.parent.rmdir()

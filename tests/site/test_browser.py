@@ -199,10 +199,14 @@ def test_search_shows_html_in_sops_as_text(new_tab):
     assert f"/{sitekit.XSS_ID}/" in links
     titles = tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-title").all_inner_texts()
     assert sitekit.XSS_TITLE in [t.strip() for t in titles]
-    labels = tab.page.locator("[data-sop-search] .pagefind-ui__filter-label").all_text_contents()  # in closed <details>
     # Pagefind decodes entities in filter values twice and its UI inserts them as HTML,
     # so sopdocs replaces markup characters in filter values (sopdocs/site/search.py).
-    assert any("team-_/title__script_alert(2)_/script_" in label for label in labels), labels
+    # The filter panel fills in asynchronously: wait for the owner's label.
+    tab.page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('[data-sop-search] .pagefind-ui__filter-label'))
+                   .some(l => l.textContent.includes('team-_/title__script_alert(2)_/script_'))"""
+    )
+    labels = tab.page.locator("[data-sop-search] .pagefind-ui__filter-label").all_text_contents()  # in closed <details>
     assert not any("<" in label or ">" in label for label in labels), labels
     tab.page.wait_for_timeout(300)  # give an injected onerror a chance to fire
     tab.assert_clean()

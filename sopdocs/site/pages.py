@@ -320,13 +320,13 @@ def _actions_html(actions, prefix: str, links, ordered: bool) -> str:
             text = action.get("text") if isinstance(action.get("text"), str) else ""
             command = action.get("command")
             if isinstance(command, str):
-                flags = [f for f in ("confirm", "idempotent") if action.get(f) is True]
+                # The same info string a step's code block has, so it renders the same way.
+                words = [str(action.get("shell") or "bash"), *(f for f in ("confirm", "idempotent") if action.get(f) is True)]
                 if isinstance(action.get("timeout"), str):
-                    flags.append(f"timeout {action['timeout']}")
-                info = " ".join([str(action.get("shell") or "bash"), *[f for f in flags if " " not in f]])
-                if isinstance(action.get("timeout"), str):
-                    info += f" timeout={action['timeout']}"
-                extra = render(f"```{info}\n{command.rstrip()}\n```\n")
+                    words.append(f"timeout={action['timeout']}")
+                # A fence longer than any backtick run in the command, which cannot close it early.
+                fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", command)), default=0))
+                extra = render(f"{fence}{' '.join(words)}\n{command.rstrip()}\n{fence}\n")
         items.append(
             f'<li class="sop-check" id="{attr(item_id)}"><p><input type="checkbox" class="sop-checkbox" '
             f'data-sop-item="{attr(item_id)}" aria-label="Done: {attr(prefix)} {number}"> {render_inline(text, links)}</p>{extra}</li>'

@@ -15,16 +15,17 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 
 from .config import ConfigError, load_config
-from .lint import display_path
-from .parser import parse_file
 from .progress import Progress
 from .review import today_from
 from .site import pages, reliability
-from .site.build import lint_for_build, make_site
+from .site.build import build_report, make_site
+from .site.prepare import Item, MarkdownOptions, Records, SitePool
 from .site.csp import add_policy
 from .site.search import IndexJob
+from .workers import display_paths
 
 log = get_plugin_logger(__name__)
 
@@ -55,6 +56,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         self.site = None
         self.sources: dict[str, str] = {}
         self.html_blocks: dict[str, list[str]] = {}
+        self.prepared: dict = {}  # SOP pages written by the site pool, by source path
+        self.tocs: dict[str, list] = {}
         if getattr(self, "index_job", None) is not None:
             self.index_job.cancel()
         self.index_job: IndexJob | None = None
@@ -93,30 +96,37 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             project = load_config(Path(self.config.config_file) if self.config.config_file else None, Path(config.config_file_path).parent)
         except ConfigError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
-        cwd = Path.cwd()
-        docs = {}
         sources = [f for f in files.documentation_pages() if not f.generated_by and f.abs_src_path]
-        with Progress("reading SOPs", len(sources)) as progress:  # a line on a terminal, for large catalogs
-            for file in sources:
-                path = Path(file.abs_src_path)
-                if file.inclusion == InclusionLevel.INCLUDED:
-                    file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
-                docs[file.src_uri] = parse_file(path, display_path(path, cwd), project.max_file_size)
-                progress.advance()
-        report = lint_for_build(docs, project, self.today, self.config.strict, self.config.drafts_warn)
-        for message in report.warnings:
-            log.warning(message)
-        for message in report.errors:
-            log.error(message)
-        if report.errors:
-            count = len(report.errors)
-            raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
-        self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics)
+        for file in sources:
+            if file.inclusion == InclusionLevel.INCLUDED:
+                file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
+        paths = [Path(f.abs_src_path) for f in sources]
+        items = [Item(f.src_uri, path, shown) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))]
+        if self.index_job is not None:  # a rebuild under `mkdocs serve`
+            self.index_job.cancel()
+        self.index_job = IndexJob() if self.config.search else None
+        records = Records(self.index_job.records, config.use_directory_urls) if self.index_job else None
+        # Progress lines on a terminal, for large catalogs.
+        with SitePool(items, project, self.today, records=records) as pool:
+            with Progress("reading SOPs", len(items)) as progress:
+                pool.advance = progress.advance
+                findings, docs = pool.parse()
+            report = build_report(findings, docs.values(), self.config.strict, self.config.drafts_warn)
+            for message in report.warnings:
+                log.warning(message)
+            for message in report.errors:
+                log.error(message)
+            if report.errors:
+                count = len(report.errors)
+                raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
+            if self.index_job is not None:
+                self.index_job.start()  # indexes on the cores left idle while the pages are made
+            self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics)
+            with Progress("writing SOP pages", len(self.site.entries)) as progress:
+                pool.advance = progress.advance
+                options = MarkdownOptions(list(config.markdown_extensions), dict(config.mdx_configs or {}))
+                self.prepared = pool.render(self.site, options)
         self.sources = {e.src: e for e in self.site.entries}
-        if self.config.search:
-            if self.index_job is not None:  # a rebuild under `mkdocs serve`
-                self.index_job.cancel()
-            self.index_job = IndexJob(self.site)  # indexes while MkDocs renders the pages
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
         for src, text in pages.generated_pages(self.site, catalog_src).items():
             if files.get_file_from_path(src) is None:
@@ -129,26 +139,40 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         self.page_count = len(files.documentation_pages())
         return files
 
-    def on_page_markdown(self, markdown, page, config, files):
-        if not self.config.enabled or self.site is None:
-            return markdown
-        entry = self.sources.get(page.file.src_uri)
-        if entry is not None:
-            # Material gives `tags` and `status` in page meta its own meaning; the SOP page
-            # shows them itself, so MkDocs only sees a safe title.
-            page.meta = {"title": html.escape(entry.title), "sop_id": entry.sop_id}
-            markdown = pages.sop_page(self.site, entry)
-        # The generator's HTML skips the Markdown renderer: it goes in after rendering.
-        markdown, self.html_blocks[page.file.src_uri] = pages.with_placeholders(markdown)
-        return markdown
-
     def on_page_read_source(self, page, config):
         if self.rendering is None and self.config.enabled:
             self.rendering = Progress("rendering pages", self.page_count)
         if self.rendering is not None:
             self.rendering.advance()
+        prepared = self.prepared.get(page.file.src_uri) if self.config.enabled else None
+        # An SOP page is the generator's, written already: MkDocs need not read (and parse
+        # the front matter of) the source again.
+        return prepared.markdown if prepared is not None else None
+
+    def on_page_markdown(self, markdown, page, config, files):
+        if not self.config.enabled or self.site is None:
+            return markdown
+        entry = self.sources.get(page.file.src_uri)
+        prepared = self.prepared.pop(page.file.src_uri, None)
+        if entry is not None:
+            # Material gives `tags` and `status` in page meta its own meaning; the SOP page
+            # shows them itself, so MkDocs only sees a safe title.
+            page.meta = {"title": html.escape(entry.title), "sop_id": entry.sop_id}
+        if prepared is not None:
+            self.html_blocks[page.file.src_uri] = prepared.blocks
+            if prepared.toc is not None:
+                self.tocs[page.file.src_uri] = prepared.toc
+            return markdown
+        if entry is not None:
+            markdown = pages.sop_page(self.site, entry)
+        # The generator's HTML skips the Markdown renderer: it goes in after rendering.
+        markdown, self.html_blocks[page.file.src_uri] = pages.with_placeholders(markdown)
+        return markdown
 
     def on_page_content(self, html_text, page, config, files):
+        toc = self.tocs.pop(page.file.src_uri, None) if self.config.enabled else None
+        if toc is not None:  # the headings were rendered with the page (sopdocs.site.prepare)
+            page.toc = get_toc(toc)
         blocks = self.html_blocks.pop(page.file.src_uri, None) if self.config.enabled else None
         return pages.fill_placeholders(html_text, blocks) if blocks else html_text
 

@@ -90,18 +90,24 @@ def dynamic_rule_ids() -> frozenset[str]:
 def analyse(path: Path, display: str, config: Any, today: dt.date) -> tuple[str, dict[str, Any]]:
     """Parse one file and run the static rules: (sha256 of the bytes read, or "" when
     the file was not read; the cache entry)."""
-    from . import profiles
-    from .lint import lint_documents
     from .parser import parse_file
 
     doc = parse_file(path, display, config.max_file_size)
+    return doc.sha256, analyse_document(doc, config, today)
+
+
+def analyse_document(doc: SopDocument, config: Any, today: dt.date) -> dict[str, Any]:
+    """The cache entry of a parsed document: its static findings and its facts. Applies
+    the config's profile to ``doc`` (as every lint does)."""
+    from . import profiles
+    from .lint import lint_documents
+
     profiles.apply_all([doc], config)
     findings = lint_documents([doc], config, today, None, False, set(static_rule_ids()))
-    entry = {
+    return {
         "f": [[f.line, f.column, f.code, f.rule, f.severity, f.message] for f in findings],
         "d": facts(doc),
     }
-    return doc.sha256, entry
 
 
 def facts(doc: SopDocument) -> dict[str, Any]:
@@ -341,7 +347,7 @@ def _lint_files(
     options: Options | None,
 ) -> Any:
     from .cache import LintCache, cache_dir, enabled_in, fingerprint
-    from .lint import LintResult, lint_documents
+    from .lint import LintResult
     from .progress import Progress
 
     options = options or Options()
@@ -375,6 +381,36 @@ def _lint_files(
             if store is not None and sha:
                 store.put(sha, entry)
 
+    def reanalyse(index: int) -> tuple[str, dict[str, Any]]:  # an unusable cache entry: analyse again
+        if store is not None:
+            store.discard(results[index][0])  # type: ignore[index]
+        sha, entry = analyse(paths[index], displays[index], config, today)
+        if store is not None and sha:
+            store.put(sha, entry)
+        return sha, entry
+
+    findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
+    if store is not None:
+        store.save()
+    return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+
+
+def combine(
+    paths: list[Path],
+    displays: list[str],
+    results: list[Any],
+    reported: int,
+    config: Any,
+    today: dt.date,
+    catalog_checks: bool = True,
+    document_checks: bool = True,
+    reanalyse: Any = None,
+) -> tuple[list[Any], list[SopDocument]]:
+    """Every finding, from each file's (sha256, cache entry): the static findings of the
+    first ``reported`` files, then the dynamic and catalog rules over light documents.
+    Returns the sorted findings and the light documents of the reported files."""
+    from .lint import lint_documents
+
     docs: list[SopDocument] = []
     findings = []
     shared: dict[tuple[int, int], Position] = {}
@@ -383,23 +419,19 @@ def _lint_files(
         sha, entry = result
         try:
             doc = light_document(paths[index], displays[index], sha, entry, shared)
-            static = static_findings(displays[index], entry) if index < len(files) and document_checks else []
-        except (KeyError, TypeError, ValueError, AttributeError):  # an unusable cache entry: analyse again
-            if store is not None:
-                store.discard(sha)
-            sha, entry = analyse(paths[index], displays[index], config, today)
-            if store is not None and sha:
-                store.put(sha, entry)
+            static = static_findings(displays[index], entry) if index < reported and document_checks else []
+        except (KeyError, TypeError, ValueError, AttributeError):
+            if reanalyse is None:
+                raise
+            sha, entry = reanalyse(index)
             doc = light_document(paths[index], displays[index], sha, entry)
-            static = static_findings(displays[index], entry) if index < len(files) and document_checks else []
+            static = static_findings(displays[index], entry) if index < reported and document_checks else []
         docs.append(doc)
         findings.extend(static)
-    if store is not None:
-        store.save()
 
-    linted, known = docs[: len(files)], docs[len(files) :]
+    linted, known = docs[:reported], docs[reported:]
     select = set(dynamic_rule_ids()) if document_checks else {r.ID for r in registry.RULES.values() if r.SCOPE == "catalog"}
     if linted or known:
         findings.extend(lint_documents(linted, config, today, known, catalog_checks, select))
     findings.sort()
-    return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+    return findings, linted

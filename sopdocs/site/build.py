@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..lint import display_path, lint_documents
+from ..lint import Finding, display_path, lint_documents
 from ..model import SopDocument
 from ..parser import parse_file
 from . import pages
@@ -34,9 +35,14 @@ def read_docs(docs_dir: Path, project: Config, cwd: Path) -> dict[str, SopDocume
 def lint_for_build(docs: dict[str, SopDocument], project: Config, today: dt.date, strict: bool, drafts_warn: bool) -> BuildReport:
     """Lint findings as build messages: errors fail a strict build, except in drafts when
     ``drafts_warn`` is set."""
-    drafts = {d.display_path for d in docs.values() if (d.meta or {}).get("status", "draft") == "draft"}
+    return build_report(lint_documents(list(docs.values()), project, today), docs.values(), strict, drafts_warn)
+
+
+def build_report(findings: Iterable[Finding], docs: Iterable[SopDocument], strict: bool, drafts_warn: bool) -> BuildReport:
+    """Findings of the build's SOPs (``docs``: at least their front matter) as messages."""
+    drafts = {d.display_path for d in docs if (d.meta or {}).get("status", "draft") == "draft"}
     report = BuildReport([], [])
-    for f in lint_documents(list(docs.values()), project, today):
+    for f in findings:
         text = f"{f.path}:{f.line}:{f.column}: {f.code} {f.rule}: {f.message}"
         if f.severity == "error" and strict and not (drafts_warn and f.path in drafts):
             report.errors.append(text)

@@ -15,7 +15,8 @@ import re
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _DATA_TYPES = ("application/json", "application/ld+json", "text/template")
-_ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL | re.IGNORECASE)
+_ARTICLE_OPEN = re.compile(r"<article\b", re.IGNORECASE)
+_ARTICLE_CLOSE = re.compile(r"</article\s*>", re.IGNORECASE)
 
 BASE_POLICY = (
     "default-src 'self'",
@@ -32,8 +33,20 @@ BASE_POLICY = (
 )
 
 
+def _articles(page_html: str) -> list[tuple[int, int]]:
+    """Spans of the `<article>` elements (an unclosed one runs to the end). Two literal
+    searches: a lazy `.*?` regex over each page was a measurable part of a large build."""
+    spans = []
+    for match in _ARTICLE_OPEN.finditer(page_html):
+        if spans and match.start() < spans[-1][1]:
+            continue  # nested
+        close = _ARTICLE_CLOSE.search(page_html, match.end())
+        spans.append((match.start(), close.end() if close else len(page_html)))
+    return spans
+
+
 def policy(page_html: str) -> str:
-    content = [m.span() for m in _ARTICLE.finditer(page_html)]
+    content = _articles(page_html)
     hashes = []
     for match in _INLINE_SCRIPT.finditer(page_html):
         attributes, body = match.group(1), match.group(2)

@@ -8,6 +8,7 @@ function here is deterministic: the same SOPs and `today` give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import posixpath
 import re
@@ -34,6 +35,8 @@ PLACED = ("steps", "verification", "rollback", "preconditions")
 _HTML_OPEN, _HTML_CLOSE = "<!--sopdocs:html-->", "<!--/sopdocs:html-->"
 _MARKED = re.compile(re.escape(_HTML_OPEN) + r"\n(.*?)\n" + re.escape(_HTML_CLOSE), re.S)
 _PLACEHOLDER = re.compile(r"<p>SOPDOCSHTMLBLOCK(\d+)Z</p>")
+# A page that is one HTML part, to be filled in after the Markdown renderer.
+PAGE_PLACEHOLDER = "SOPDOCSHTMLBLOCK0Z\n"
 
 
 def join_page(parts: list[str]) -> str:
@@ -110,6 +113,7 @@ class Site:
     metrics: object | None = None  # reliability.SiteMetrics when the build was given run metrics
     by_src: dict[str, Entry] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(default_factory=dict)
+    rows: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # see _row
 
     def __post_init__(self) -> None:
         self.entries.sort(key=lambda e: (e.title.lower(), e.sop_id, e.src))
@@ -118,11 +122,7 @@ class Site:
             self.by_id.setdefault(entry.sop_id, entry)
 
     def page_url(self, src: str) -> str:
-        stem = src[:-3] if src.endswith(".md") else src
-        if posixpath.basename(stem) in ("index", "README"):
-            stem = posixpath.dirname(stem)
-            return f"{stem}/" if stem else ""
-        return f"{stem}/" if self.use_directory_urls else f"{stem}.html"
+        return page_url(src, self.use_directory_urls)
 
     def owners(self) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {}
@@ -136,6 +136,15 @@ class Site:
             for tag in entry.strings("tags"):
                 grouped.setdefault(tag, []).append(entry)
         return dict(sorted(grouped.items(), key=lambda kv: kv[0].lower()))
+
+
+def page_url(src: str, use_directory_urls: bool = True) -> str:
+    """The site-relative URL of the page built from ``src``, as MkDocs makes it."""
+    stem = src[:-3] if src.endswith(".md") else src
+    if posixpath.basename(stem) in ("index", "README"):
+        stem = posixpath.dirname(stem)
+        return f"{stem}/" if stem else ""
+    return f"{stem}/" if use_directory_urls else f"{stem}.html"
 
 
 def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due_soon_days: int, **options) -> Site:
@@ -158,6 +167,7 @@ def _last_changed(docs: dict[str, SopDocument]) -> dict[str, dt.date]:
     return {src: h.last_changed for src, h in found.items() if h is not None and h.last_changed is not None}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def relative(from_url: str, to_url: str) -> str:
     """Relative href from the page at from_url to to_url (both site-relative)."""
     base = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url) + "/"
@@ -361,13 +371,20 @@ def _count_checks(doc: SopDocument) -> int:
     return count
 
 
+def _lines(doc: SopDocument) -> list[str]:
+    lines = doc.cache.get("site_lines")
+    if lines is None:
+        lines = doc.cache["site_lines"] = doc.text.split("\n")
+    return lines
+
+
 def _section_source(doc: SopDocument, section: Section) -> str:
-    lines = doc.text.split("\n")
+    lines = _lines(doc)
     return "\n".join(lines[section.position.line : section.end_line]) + "\n"
 
 
 def _intro_html(doc: SopDocument, links) -> str:
-    lines = doc.text.split("\n")
+    lines = _lines(doc)
     end = doc.sections[0].position.line - 1 if doc.sections else len(lines)
     source = "\n".join(lines[doc.body_line - 1 : end])
     rendered = render(source, links)
@@ -406,28 +423,41 @@ def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
             ("staleness", "Review"),
         )
     )
-    rows = []
-    for e in entries:
-        owner = e.text("owner")
-        tags = e.strings("tags")
-        search_text = " ".join([e.title, e.sop_id, owner, e.text("backup_owner"), *tags, e.text("layer")]).lower()
-        rows.append(
-            f'<tr data-sop-row data-id="{attr(e.sop_id)}" data-title="{attr(e.title.lower())}" data-owner="{attr(owner)}" '
-            f'data-layer="{attr(e.text("layer"))}" data-risk="{attr(e.text("risk"))}" data-status="{attr(e.status)}" '
-            f'data-tags="{attr(" ".join(tags))}" data-reviewed="{attr(e.review.last_reviewed or "")}" '
-            f'data-next-review="{attr(e.review.next_review or "")}" data-staleness="{e.review.state}" '
-            f'data-text="{attr(search_text)}">'
-            f'<td><a href="{attr(relative(here, e.url))}">{esc(e.title)}</a><br><code class="sop-id">{esc(e.sop_id)}</code></td>'
-            f"<td>{_owner_link(owner, here)}</td>"
-            f"<td>{esc(e.text('layer'))}</td><td>{esc(e.text('risk'))}</td>"
-            f'<td><span class="sop-badge sop-status sop-status--{attr(e.status)}">{esc(STATUS_LABELS.get(e.status, e.status))}</span></td>'
-            f"<td>{_tag_links(tags, here)}</td>"
-            f"<td>{_date(e.review.last_reviewed) if e.review.last_reviewed else ''}</td>"
-            f'<td data-sop-review {_review_attrs(site, e.review)}>{_staleness_badge(e.review)}</td></tr>'
-        )
+    base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
+    rows = [_row(site, e, base) for e in entries]
     return (
         f'<table class="sop-table" id="{attr(table_id)}" data-sop-table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _row(site: Site, e: Entry, here: str) -> str:
+    """An SOP's row in a table of a page in the directory ``here``. The owner and tag
+    pages are all at the same depth: each row is made once (a memo on the site)."""
+    key = (e.src, here)
+    row = site.rows.get(key)
+    if row is None:
+        row = site.rows[key] = _make_row(site, e, here)
+    return row
+
+
+def _make_row(site: Site, e: Entry, here: str) -> str:
+    owner = e.text("owner")
+    tags = e.strings("tags")
+    search_text = " ".join([e.title, e.sop_id, owner, e.text("backup_owner"), *tags, e.text("layer")]).lower()
+    return (
+        f'<tr data-sop-row data-id="{attr(e.sop_id)}" data-title="{attr(e.title.lower())}" data-owner="{attr(owner)}" '
+        f'data-layer="{attr(e.text("layer"))}" data-risk="{attr(e.text("risk"))}" data-status="{attr(e.status)}" '
+        f'data-tags="{attr(" ".join(tags))}" data-reviewed="{attr(e.review.last_reviewed or "")}" '
+        f'data-next-review="{attr(e.review.next_review or "")}" data-staleness="{e.review.state}" '
+        f'data-text="{attr(search_text)}">'
+        f'<td><a href="{attr(relative(here, e.url))}">{esc(e.title)}</a><br><code class="sop-id">{esc(e.sop_id)}</code></td>'
+        f"<td>{_owner_link(owner, here)}</td>"
+        f"<td>{esc(e.text('layer'))}</td><td>{esc(e.text('risk'))}</td>"
+        f'<td><span class="sop-badge sop-status sop-status--{attr(e.status)}">{esc(STATUS_LABELS.get(e.status, e.status))}</span></td>'
+        f"<td>{_tag_links(tags, here)}</td>"
+        f"<td>{_date(e.review.last_reviewed) if e.review.last_reviewed else ''}</td>"
+        f'<td data-sop-review {_review_attrs(site, e.review)}>{_staleness_badge(e.review)}</td></tr>'
     )
 
 

@@ -336,14 +336,14 @@ class Runner:
                     self.console.warn(f"sopdocs: broke the stale lock on {spec.name} ({locks.describe(held.holder)})")
                     broken, previous = True, held.holder
             except locks.LockHeld as held:
-                self._release_locks()
+                self._release_recorded()
                 advice = ""
                 if held.stale:
                     advice = "; check what that run left behind, then run again with --break-stale-lock"
                 message = f"{held.spec.name} is locked by {locks.describe(held.holder)} ({held.why}){advice}"
                 return self._refuse("lock", message)
             except OSError as exc:
-                self._release_locks()
+                self._release_recorded()
                 return self._refuse("lock", f"cannot create the lock {spec.path}: {exc.strerror or exc}")
             self.held.append(spec)  # before recording: a failed record must still release it
             if broken:
@@ -364,6 +364,11 @@ class Runner:
             self.record("lock.kept", locks=[s.name for s in self.held], reason=note)
             self.held = []
             return
+        self._release_recorded()
+
+    def _release_recorded(self) -> None:
+        """Release the locks taken so far, with a `lock.released` record (every
+        `lock.acquired` in a trail is followed by one, or by `lock.kept`)."""
         names = [s.name for s in self.held]
         self._release_locks()
         if names:

@@ -56,6 +56,12 @@ def test_resource_lock_serialises_different_sops(project):
     assert same.returncode == 5 and "resource database=orders is locked by alice" in same.stderr
     assert different.returncode == 0, different.stderr
     assert project.log() == ["other"]
+    # The refused run had taken the SOP's own lock first: its trail says it let it go.
+    records = project.records("other")
+    refused = next(r for r in records if r["event"] == "refused")
+    events = [(r["event"], r.get("lock") or r.get("locks")) for r in records if r["run"] == refused["run"]]
+    assert events[events.index(("lock.acquired", "SOP other")) + 1] == ("lock.released", ["SOP other"]), events
+    assert events.index(("lock.released", ["SOP other"])) < events.index(("refused", None))
 
 
 def _dead_pid() -> int:

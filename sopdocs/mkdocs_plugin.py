@@ -8,6 +8,7 @@ Everything a page shows comes from the generator, not from MkDocs internals.
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -22,8 +23,8 @@ from .progress import Progress
 from .review import today_from
 from .site import pages, reliability
 from .site.build import build_report, make_site
-from .site.prepare import Item, MarkdownOptions, Records, SitePool
 from .site.csp import add_policy
+from .site.prepare import Item, MarkdownOptions, Records, SitePool
 from .site.search import IndexJob
 from .workers import display_paths
 
@@ -107,10 +108,12 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         self.index_job = IndexJob() if self.config.search else None
         records = Records(self.index_job.records, config.use_directory_urls) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.
+        started = time.perf_counter()
         with SitePool(items, project, self.today, records=records) as pool:
             with Progress("reading SOPs", len(items)) as progress:
                 pool.advance = progress.advance
                 findings, docs = pool.parse()
+            read = time.perf_counter()
             report = build_report(findings, docs.values(), self.config.strict, self.config.drafts_warn)
             for message in report.warnings:
                 log.warning(message)
@@ -126,6 +129,11 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 pool.advance = progress.advance
                 options = MarkdownOptions(list(config.markdown_extensions), dict(config.mdx_configs or {}))
                 self.prepared = pool.render(self.site, options)
+            processes = 1 + pool.workers_used
+        log.info(
+            f"{len(items)} SOPs read and linted in {read - started:.1f} s, "
+            f"their pages written in {time.perf_counter() - read:.1f} s ({processes} process{'es' if processes > 1 else ''})"
+        )
         self.sources = {e.src: e for e in self.site.entries}
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
         for src, text in pages.generated_pages(self.site, catalog_src).items():
@@ -190,7 +198,9 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.rendering = None
         job, self.index_job = self.index_job, None
         if job is not None:
+            waited = time.perf_counter()
             job.finish(Path(config.site_dir))
+            log.info(f"search index written (waited {time.perf_counter() - waited:.1f} s for Pagefind)")
 
     def on_build_error(self, error) -> None:
         job, self.index_job = getattr(self, "index_job", None), None

@@ -19,7 +19,7 @@ related: [postgres-pitr-restore, postgres-failover]
 This is a catalog-wide check: it runs when the whole catalog is linted.
 """
 
-import difflib
+from ..similar import closest
 
 ID = "related-unknown"
 CODE = "SOP502"
@@ -35,6 +35,6 @@ def check(docs, conf, ctx):
             continue
         for index, target in enumerate(related):
             if isinstance(target, str) and target not in ctx.catalog_ids:
-                close = difflib.get_close_matches(target, list(ctx.catalog_ids), n=1, cutoff=0.6)
-                advice = f"did you mean `{close[0]}`?" if close else "remove it or fix the id"
+                close = closest(target, list(ctx.catalog_ids))
+                advice = f"did you mean `{close}`?" if close else "remove it or fix the id"
                 yield doc, doc.position_of(("related", index)), f"`related` names `{target}`, but no SOP has that id; {advice}"

@@ -21,7 +21,7 @@ This is a catalog-wide check: it runs when the whole catalog is linted (not in t
 per-file pre-commit hook).
 """
 
-import difflib
+from ..similar import closest
 
 ID = "rollback-unknown"
 CODE = "SOP202"
@@ -40,6 +40,6 @@ def check(docs, conf, ctx):
         if target == doc.sop_id:
             yield doc, where, f"`rollback.sop` names this SOP itself (`{target}`); name the SOP that undoes it"
         elif target not in ctx.catalog_ids:
-            close = difflib.get_close_matches(target, list(ctx.catalog_ids), n=1, cutoff=0.6)
-            advice = f"did you mean `{close[0]}`?" if close else "write the rollback SOP, or list the rollback steps here"
+            close = closest(target, list(ctx.catalog_ids))
+            advice = f"did you mean `{close}`?" if close else "write the rollback SOP, or list the rollback steps here"
             yield doc, where, f"`rollback.sop` names `{target}`, but no SOP has that id; {advice}"

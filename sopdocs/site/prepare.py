@@ -95,7 +95,7 @@ def _markdown(options: MarkdownOptions | None) -> Any:
         import markdown
 
         return markdown.Markdown(extensions=options.extensions, extension_configs=options.configs)
-    except Exception:  # an extension that needs MkDocs' own setup: leave it to MkDocs
+    except Exception:  # noqa: BLE001 - an extension that needs MkDocs' own setup: leave it to MkDocs
         return None
 
 
@@ -154,7 +154,7 @@ class _Share:
 
 
 _PLACEHOLDER_LINE = re.compile(r"SOPDOCSHTMLBLOCK(\d+)Z")
-_HEADING_HTML = re.compile(r"<h([1-6])\b[^>]*>.*?</h\1>", re.S)
+_HEADING_HTML = re.compile(r"<h([1-6])\b[^>]*>.*?</h\1>", re.DOTALL)
 
 
 def page_html(md: Any, markdown: str, blocks: list[str]) -> str:
@@ -233,7 +233,7 @@ class _Sender:
                 return
             try:
                 self.conn.send(message)
-            except BaseException as exc:  # the main process went away: stop working
+            except BaseException as exc:  # noqa: BLE001 - the main process went away: stop working
                 self.failed = exc
                 return
 
@@ -269,7 +269,7 @@ def _child(conn: Any, config: Any, today: dt.date, records: Records | None, item
         sender.send(("rendered-all", None))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         pass  # the main process went away or stopped the build
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - reported to the main process, which raises it
         try:
             sender.send(("error", traceback.format_exc()))
         except BrokenPipeError:
@@ -365,10 +365,12 @@ class SitePool:
         self.local.items = {item.src: item for item in items}  # any of them, should a worker die
         self.local_items = shares[0]
         self.workers: list[_Worker] = []
+        self.workers_used = 0  # worker processes started (whether they lasted or not)
         if jobs > 1:
             try:
                 context = multiprocessing.get_context("spawn")
                 self.workers = [_Worker(context, config, today, records, share) for share in shares[1:]]
+                self.workers_used = len(self.workers)
             except (OSError, ImportError, NotImplementedError):  # no processes here: do it all
                 self.close()
                 self.local_items = items

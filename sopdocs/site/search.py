@@ -9,6 +9,7 @@ the first search downloads a small fraction of the index even for thousands of S
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import subprocess
 import sys
@@ -119,11 +120,15 @@ class IndexJob:
 
     def start(self) -> IndexJob:
         command = [sys.executable, "-m", "pagefind", "--site", str(self.records), "--output-path", str(self._bundle), "--force-language", "en", "--silent"]
-        # Background work: at a lower priority it takes the cores the page rendering
-        # leaves idle instead of slowing it down (measured at 5,000 SOPs).
+        # Background work: at a lower priority, and in one thread, it takes the core the
+        # page rendering leaves idle instead of slowing it down. Measured on 5,000 SOPs:
+        # a second thread saves Pagefind 10 % of its time and costs 20 % more CPU.
         nice = shutil.which("nice")
+        env = dict(os.environ)
+        env.setdefault("RAYON_NUM_THREADS", "1")
         self._process = subprocess.Popen(
             [nice, "-n", "10", *command] if nice else command,
+            env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

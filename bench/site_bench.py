@@ -569,22 +569,20 @@ def run_size(n: int, work: Path, logs: Path, do_search: bool, quiet_wait_s: floa
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     print(f"[{n}] generated in {gen_s:.1f} s; plugin build ...", file=sys.stderr, flush=True)
 
-    def build_plugin(tag: str) -> dict:
-        run = measure([venv_tool("sopdocs"), "build", "-f", "mkdocs.yml", "-d", "site", "--today", TODAY],
-                      plugin_dir, logs / f"plugin-{n}{tag}", env, quiet_wait_s)
-        if run["returncode"]:
-            tail = Path(str(logs / f"plugin-{n}{tag}") + ".stderr").read_text(errors="replace")[-3000:]
-            sys.exit(f"site_bench: sopdocs build failed at N={n} (exit {run['returncode']}):\n{tail}")
-        run["warnings"] = count_warnings(Path(str(logs / f"plugin-{n}{tag}") + ".stderr"))
-        return run
+    commands = {
+        "plugin": ([venv_tool("sopdocs"), "build", "-f", "mkdocs.yml", "-d", "site", "--today", TODAY], plugin_dir),
+        "baseline": ([sys.executable, "-m", "mkdocs", "build", "-f", "mkdocs.yml", "-d", "site"], baseline_dir),
+    }
 
-    def build_baseline(tag: str) -> dict:
-        run = measure([sys.executable, "-m", "mkdocs", "build", "-f", "mkdocs.yml", "-d", "site"],
-                      baseline_dir, logs / f"baseline-{n}{tag}", env, quiet_wait_s)
+    def build(kind: str, tag: str) -> dict:
+        command, project = commands[kind]
+        log = logs / f"{kind}-{n}{tag}"
+        run = measure(command, project, log, env, quiet_wait_s)
+        stderr = Path(str(log) + ".stderr")
         if run["returncode"]:
-            tail = Path(str(logs / f"baseline-{n}{tag}") + ".stderr").read_text(errors="replace")[-3000:]
-            sys.exit(f"site_bench: baseline mkdocs build failed at N={n}:\n{tail}")
-        run["warnings"] = count_warnings(Path(str(logs / f"baseline-{n}{tag}") + ".stderr"))
+            tail = stderr.read_text(errors="replace")[-3000:]
+            sys.exit(f"site_bench: {kind} build failed at N={n} (exit {run['returncode']}):\n{tail}")
+        run["warnings"] = count_warnings(stderr)
         return run
 
     # Rounds interleaved, the order alternating, so that a slow spell of the (shared,
@@ -594,12 +592,9 @@ def run_size(n: int, work: Path, logs: Path, do_search: bool, quiet_wait_s: floa
     for round_ in range(repeat):
         tag = f"-r{round_ + 1}" if repeat > 1 else ""
         for kind in (("plugin", "baseline") if round_ % 2 == 0 else ("baseline", "plugin")):
-            if kind == "plugin":
-                plugin_runs.append(build_plugin(tag))
-                print(f"[{n}] round {round_ + 1}: plugin {plugin_runs[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
-            else:
-                baseline_runs.append(build_baseline(tag))
-                print(f"[{n}] round {round_ + 1}: baseline {baseline_runs[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
+            run = build(kind, tag)
+            (plugin_runs if kind == "plugin" else baseline_runs).append(run)
+            print(f"[{n}] round {round_ + 1}: {kind} {run['wall_s']:.1f} s", file=sys.stderr, flush=True)
     plugin = dict(min(plugin_runs, key=lambda r: r["wall_s"]))
     baseline = dict(min(baseline_runs, key=lambda r: r["wall_s"]))
     plugin["runs_wall_s"] = [r["wall_s"] for r in plugin_runs]

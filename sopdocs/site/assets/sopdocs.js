@@ -60,7 +60,9 @@
     Array.prototype.forEach.call(nodes, function (el) {
       var result = reviewState(el);
       var badge = el.querySelector("[data-sop-staleness]");
-      if (badge) {
+      /* Only what changed: rewriting thousands of unchanged badges costs a large
+       * catalog seconds of style and layout work. */
+      if (badge && badge.getAttribute("data-sop-staleness") !== result.state) {
         badge.className = "sop-badge sop-stale sop-stale--" + result.state;
         badge.setAttribute("data-sop-staleness", result.state);
         badge.textContent = LABELS[result.state];
@@ -68,7 +70,7 @@
       var days = el.querySelector("[data-sop-days]");
       if (days) { days.textContent = daysText(result.days); }
       var row = el.closest("[data-sop-row]");
-      if (row) { row.setAttribute("data-staleness", result.state); }
+      if (row && row.getAttribute("data-staleness") !== result.state) { row.setAttribute("data-staleness", result.state); }
     });
   }
 
@@ -170,7 +172,7 @@
           if (ok && want[key] && row.getAttribute("data-" + key) !== want[key]) { ok = false; }
         });
         if (ok && want.tags && row.getAttribute("data-tags").split(" ").indexOf(want.tags) < 0) { ok = false; }
-        row.hidden = !ok;
+        if (row.hidden !== !ok) { row.hidden = !ok; }
         if (ok) { count += 1; }
       });
       if (shown) { shown.textContent = "Showing " + count + " of " + rows.length; }
@@ -280,10 +282,11 @@
   }
 
   function init() {
+    /* The search box first: on a large catalog it is usable while the table is set up. */
+    Array.prototype.forEach.call(document.querySelectorAll("[data-sop-search]"), setupSearch);
     refreshStaleness();
     Array.prototype.forEach.call(document.querySelectorAll("[data-sop-run]"), setupRun);
     Array.prototype.forEach.call(document.querySelectorAll(".sop-catalog"), setupCatalog);
-    Array.prototype.forEach.call(document.querySelectorAll("[data-sop-search]"), setupSearch);
   }
 
   setupCopy();

@@ -99,6 +99,15 @@ def sopdocs_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "sopdocs"]
 
 
+def runner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a `sopdocs run` subprocess in a test: no SOPDOCS_/SOP_PARAM_
+    settings from the caller, no colours, the tests' fixed today."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SOPDOCS_", "SOP_PARAM_"))}
+    base.update({"NO_COLOR": "1", "SOPDOCS_TODAY": TODAY})
+    base.update(extra or {})
+    return base
+
+
 def run_sopdocs(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess with a clean environment (no colour, no
     inherited SOPDOCS_TODAY unless given)."""

@@ -122,7 +122,6 @@ def metrics_json(scenario) -> dict:
 
 # --- the site ---------------------------------------------------------------------------
 
-SITE_TODAY = "2027-03-15"  # more than 90 days after the runs: alpha, beta and gamma are "not run for a long time"
 
 
 @dataclass
@@ -143,6 +142,6 @@ def metrics_site(scenario) -> SiteBuild:
     made = scenario.project.sopdocs("metrics", ".sopdocs/audit", "gamma-trail.jsonl", "--format", "json", "-o", str(metrics))
     assert made.returncode == 1, made.stderr  # gamma's broken chain
     site = scenario.root / "SITE"
-    build = scenario.project.sopdocs("build", "--today", SITE_TODAY, "-d", str(site), "--metrics", "metrics.json")
+    build = scenario.project.sopdocs("build", "--today", kit.SITE_TODAY, "-d", str(site), "--metrics", "metrics.json")
     assert build.returncode == 0, build.stderr
     return SiteBuild(site, metrics, build.stderr)

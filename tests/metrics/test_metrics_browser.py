@@ -9,7 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SITE_TODAY
+from metricskit import SITE_TODAY
 
 
 class _Quiet(SimpleHTTPRequestHandler):

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import SITE_TODAY
+from metricskit import SITE_TODAY
 from metricskit import GHOST_OWNER
 
 

@@ -4,13 +4,12 @@ subprocess in a temporary project."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import TODAY, sopdocs_command
+from helpers import runner_env, sopdocs_command
 
 SECRET = "Zq!7-xK#p9@wL"
 
@@ -59,10 +58,7 @@ class Project:
         return path
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("SOPDOCS_", "SOP_PARAM_"))}
-        base.update({"NO_COLOR": "1", "SOPDOCS_TODAY": TODAY})
-        base.update(extra or {})
-        return base
+        return runner_env(extra)
 
     def argv(self, *args: str) -> list[str]:
         return [*sopdocs_command(), "run", *args]

@@ -15,7 +15,8 @@ from typing import TextIO
 
 # Below this many items a run is short; no line at all.
 MIN_ITEMS = 100
-# Wait this long before the first line, so quick runs never flash one.
+# Wait this long before the first line, so quick runs never flash one
+# ($SOPDOCS_PROGRESS_DELAY, in seconds, changes it: 0 shows every run's progress).
 DELAY_S = 0.5
 # Redraw at most this often.
 INTERVAL_S = 0.1
@@ -31,6 +32,14 @@ def wanted(stream: TextIO | None = None) -> bool:
     return tty and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
 
 
+def _delay() -> float:
+    try:
+        value = float(os.environ.get("SOPDOCS_PROGRESS_DELAY", DELAY_S))
+    except ValueError:
+        return DELAY_S
+    return value if value >= 0 else DELAY_S
+
+
 class Progress:
     """``with Progress("linting", total) as p: ... p.advance(n)``."""
 
@@ -41,6 +50,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.enabled = (wanted(self.stream) if enabled is None else enabled) and total >= MIN_ITEMS
         self.started = time.monotonic()
+        self.delay = _delay()
         self.drawn = 0.0  # monotonic time of the last redraw; 0: nothing on screen
         self.width = 0
 
@@ -49,7 +59,7 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self.started < DELAY_S or now - self.drawn < INTERVAL_S:
+        if now - self.started < self.delay or now - self.drawn < INTERVAL_S:
             return
         self.drawn = now
         text = f"{self.label} {self.done:,}/{self.total:,}"

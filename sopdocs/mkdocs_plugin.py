@@ -103,9 +103,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
         paths = [Path(f.abs_src_path) for f in sources]
         items = [Item(f.src_uri, path, shown) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))]
-        if self.index_job is not None:  # a rebuild under `mkdocs serve`
-            self.index_job.cancel()
-        self.index_job = IndexJob() if self.config.search else None
+        self.index_job = IndexJob() if self.config.search else None  # on_config cancelled the last build's
         records = Records(self.index_job.records, config.use_directory_urls) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.
         started = time.perf_counter()
@@ -166,14 +164,12 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             # Material gives `tags` and `status` in page meta its own meaning; the SOP page
             # shows them itself, so MkDocs only sees a safe title.
             page.meta = {"title": html.escape(entry.title), "sop_id": entry.sop_id}
-        if prepared is not None:
+        if prepared is not None:  # an SOP page, written by the site pool
             self.html_blocks[page.file.src_uri] = prepared.blocks
             if prepared.toc is not None:
                 self.tocs[page.file.src_uri] = prepared.toc
             return markdown
-        if entry is not None:
-            markdown = pages.sop_page(self.site, entry)
-        # The generator's HTML skips the Markdown renderer: it goes in after rendering.
+        # A generated page: its HTML skips the Markdown renderer and goes in after rendering.
         markdown, self.html_blocks[page.file.src_uri] = pages.with_placeholders(markdown)
         return markdown
 

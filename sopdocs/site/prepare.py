@@ -5,13 +5,13 @@ Markdown and its search record. That is most of a build's own work, and it is
 independent per SOP once the catalog is known, so it is split over worker processes
 the way `sopdocs lint` splits its work (:mod:`sopdocs.workers`), in two phases:
 
-1. **parse**: each process parses its share of the files and keeps the documents.
-   It sends back what the rest of the build needs: each file's lint cache entry
-   (static findings and facts, exactly as `sopdocs lint` computes them) and its front
-   matter. The main process runs the catalog-wide and date-dependent rules and decides
-   whether the build may go on, as `sopdocs lint` would.
+1. **parse**: each process parses its share of the files, keeps the documents and
+   writes their search records. It sends back what the rest of the build needs: each
+   file's lint cache entry (static findings and facts, exactly as `sopdocs lint`
+   computes them) and its front matter. The main process runs the catalog-wide and
+   date-dependent rules and decides whether the build may go on, as `sopdocs lint` would.
 2. **render**: with the catalog known (titles, URLs, review states), each process writes
-   the pages of the SOPs it parsed, and their search records, and sends the pages back.
+   the pages of the SOPs it parsed and sends them back.
 
 The main process takes a share itself, and does everything alone for small catalogs,
 when worker processes cannot start (a sandbox) or when one dies. The output is the same
@@ -110,12 +110,12 @@ class Records:
 class _Share:
     """One process's share of the SOPs: the parsed documents stay here between phases."""
 
-    def __init__(self, config: Any, today: dt.date, records: Records | None = None) -> None:
+    def __init__(self, config: Any, today: dt.date, records: Records | None, items: list[Item]) -> None:
         self.config = config
         self.today = today
         self.records = records
         self.docs: dict[str, SopDocument] = {}
-        self.items: dict[str, Item] = {}  # what it may be asked to render
+        self.items = {item.src: item for item in items}  # what it may be asked to render
 
     def parse(self, items: list[Item]) -> list[tuple[str, Parsed]]:
         out = []
@@ -252,8 +252,7 @@ def _child(conn: Any, config: Any, today: dt.date, records: Records | None, item
     """A worker process: phase 1 over ``items``, then phase 2 when asked."""
     gc.disable()  # long-lived objects, almost no cycles (see sopdocs.workers)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's
-    share = _Share(config, today, records)
-    share.items = {item.src: item for item in items}
+    share = _Share(config, today, records, items)
     sender = _Sender(conn)
     try:
         for chunk in _chunks(items):
@@ -361,8 +360,7 @@ class SitePool:
         jobs = max(1, min(jobs, len(items) // CHUNK or 1))
         # Shares by turns, so that each process gets a similar mix of files.
         shares = [items[k::jobs] for k in range(jobs)]
-        self.local = _Share(config, today, records)
-        self.local.items = {item.src: item for item in items}  # any of them, should a worker die
+        self.local = _Share(config, today, records, items)  # any of them, should a worker die
         self.local_items = shares[0]
         self.workers: list[_Worker] = []
         self.workers_used = 0  # worker processes started (whether they lasted or not)

@@ -167,10 +167,16 @@ def _last_changed(docs: dict[str, SopDocument]) -> dict[str, dt.date]:
     return {src: h.last_changed for src, h in found.items() if h is not None and h.last_changed is not None}
 
 
+def directory_of(url: str) -> str:
+    """The directory a page URL's relative links start from: `a/b/` for `a/b/`, `a/`
+    for `a/b.html` (the URLs are site-relative)."""
+    return url if url.endswith("/") or not url else posixpath.dirname(url) + "/"
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def relative(from_url: str, to_url: str) -> str:
     """Relative href from the page at from_url to to_url (both site-relative)."""
-    base = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url) + "/"
+    base = directory_of(from_url)
     target = posixpath.relpath("/" + to_url, "/" + base) if to_url else posixpath.relpath("/", "/" + base)
     if to_url.endswith("/") and not target.endswith("/"):
         target += "/"
@@ -192,13 +198,14 @@ def tag_url(tag: str) -> str:
 
 def sop_page(site: Site, entry: Entry) -> str:
     doc, here = entry.doc, entry.url
+    lines = doc.text.split("\n")
     links = _link_resolver(site, entry)
     parts = [f"# {md_text(entry.title)}", "", _header(site, entry), ""]
     if site.metrics is not None:
         from .reliability import sop_figures
 
         parts += [sop_figures(site, entry), ""]
-    intro = _intro_html(doc, links)
+    intro = _intro_html(doc, lines, links)
     if intro:
         parts += [f'<div class="sop-intro">\n{intro}</div>', ""]
     total = _count_checks(doc)
@@ -213,31 +220,31 @@ def sop_page(site: Site, entry: Entry) -> str:
     parts += ["## Preconditions", "", _actions_html(preconditions, "pre", links, ordered=False)]
     body_pre = doc.section("preconditions")
     if body_pre:
-        parts.append(f'<div class="sop-section">\n{render(_section_source(doc, body_pre), links)}</div>')
+        parts.append(f'<div class="sop-section">\n{render(_section_source(lines, body_pre), links)}</div>')
     parts.append("")
 
     steps = doc.section("steps")
     parts += ["## Steps", ""]
     if steps and doc.steps:
-        parts.append(f'<div class="sop-steps">\n{render(_section_source(doc, steps), links, checklist="step")}</div>')
+        parts.append(f'<div class="sop-steps">\n{render(_section_source(lines, steps), links, checklist="step")}</div>')
     else:
         parts.append('<p class="sop-missing">This SOP has no steps.</p>')
     parts.append("")
 
     verification = doc.section("verification")
     if verification:
-        parts += ["## Verification", "", f'<div class="sop-verification">\n{render(_section_source(doc, verification), links, checklist="verify")}</div>', ""]
+        parts += ["## Verification", "", f'<div class="sop-verification">\n{render(_section_source(lines, verification), links, checklist="verify")}</div>', ""]
 
     parts += ["## Rollback", "", _rollback_html(site, entry, links)]
     body_rollback = doc.section("rollback")
     if body_rollback:
-        parts.append(f'<div class="sop-section">\n{render(_section_source(doc, body_rollback), links)}</div>')
+        parts.append(f'<div class="sop-section">\n{render(_section_source(lines, body_rollback), links)}</div>')
     parts.append("")
 
     for section in doc.sections:
         if section.slug in PLACED:
             continue
-        parts += [f"## {md_text(section.title)}", "", f'<div class="sop-section">\n{render(_section_source(doc, section), links)}</div>', ""]
+        parts += [f"## {md_text(section.title)}", "", f'<div class="sop-section">\n{render(_section_source(lines, section), links)}</div>', ""]
 
     related = [site.by_id[r] for r in entry.strings("related") if r in site.by_id]
     missing = [r for r in entry.strings("related") if r not in site.by_id]
@@ -371,20 +378,12 @@ def _count_checks(doc: SopDocument) -> int:
     return count
 
 
-def _lines(doc: SopDocument) -> list[str]:
-    lines = doc.cache.get("site_lines")
-    if lines is None:
-        lines = doc.cache["site_lines"] = doc.text.split("\n")
-    return lines
-
-
-def _section_source(doc: SopDocument, section: Section) -> str:
-    lines = _lines(doc)
+def _section_source(lines: list[str], section: Section) -> str:
+    """The Markdown of a section below its heading; ``lines``: the file's lines."""
     return "\n".join(lines[section.position.line : section.end_line]) + "\n"
 
 
-def _intro_html(doc: SopDocument, links) -> str:
-    lines = _lines(doc)
+def _intro_html(doc: SopDocument, lines: list[str], links) -> str:
     end = doc.sections[0].position.line - 1 if doc.sections else len(lines)
     source = "\n".join(lines[doc.body_line - 1 : end])
     rendered = render(source, links)
@@ -423,7 +422,7 @@ def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
             ("staleness", "Review"),
         )
     )
-    base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
+    base = directory_of(here)  # rows depend only on it: the same on every owner and tag page
     rows = [_row(site, e, base) for e in entries]
     return (
         f'<table class="sop-table" id="{attr(table_id)}" data-sop-table><thead><tr>{head}</tr></thead>'

@@ -47,6 +47,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+from benchkit import command_output, cpu_model, cpus, mem_total_kib  # noqa: E402
 
 TODAY = "2026-11-26"
 SCHEMA = REPO / "schema" / "sop.schema.json"
@@ -105,41 +106,16 @@ def batches(prefix: list[str], args: list[str]) -> list[list[str]]:
     return out
 
 
-def version(cmd: list[str]) -> str:
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = len(os.sched_getaffinity(0))
-    except AttributeError:
-        nproc = os.cpu_count()
-    mem_total = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_total = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
+    kib = mem_total_kib()
     return {
-        "nproc": nproc,
-        "cpu_model": model,
-        "memory": mem_total,
+        "nproc": cpus(),
+        "cpu_model": cpu_model(),
+        "memory": f"{kib / 1024 / 1024:.1f} GiB" if kib else "unknown",
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "sopdocs": version([tool("sopdocs"), "--version"]),
-        "check_jsonschema": version([tool("check-jsonschema"), "--version"]),
+        "sopdocs": command_output([tool("sopdocs"), "--version"]),
+        "check_jsonschema": command_output([tool("check-jsonschema"), "--version"]),
     }
 
 

@@ -56,6 +56,7 @@ OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
 import generate
+from benchkit import command_output, cpu_model, cpus, mem_total_kib
 
 TODAY = "2026-11-26"
 CHROMIUM = "/usr/bin/chromium"
@@ -196,7 +197,8 @@ MARKDOWN_EXTENSIONS = """markdown_extensions:
   - tables
 """
 
-PLUGIN_MKDOCS_YML = """site_name: SOP catalog
+# Both projects: the same site, theme and Markdown; they differ in plugins and nav.
+SITE_AND_THEME = """site_name: SOP catalog
 docs_dir: docs
 site_dir: site
 theme:
@@ -206,22 +208,14 @@ theme:
     - navigation.top
   palette:
     primary: blue grey
-plugins:
+"""
+
+PLUGIN_MKDOCS_YML = SITE_AND_THEME + """plugins:
   - sopdocs:
       catalog_title: SOP catalog
 """ + MARKDOWN_EXTENSIONS
 
-BASELINE_MKDOCS_YML = """site_name: SOP catalog
-docs_dir: docs
-site_dir: site
-theme:
-  name: material
-  font: false
-  features:
-    - navigation.top
-  palette:
-    primary: blue grey
-plugins: []
+BASELINE_MKDOCS_YML = SITE_AND_THEME + """plugins: []
 nav:
   - Home: index.md
 not_in_nav: |
@@ -380,8 +374,7 @@ from mkdocs.config import load_config
 from mkdocs.commands import build as build_mod
 from mkdocs.structure.pages import Page
 from sopdocs import mkdocs_plugin
-from sopdocs.site import search, pages, build as site_build
-from sopdocs import lint as lint_mod, parser as parser_mod
+from sopdocs.site import search
 
 timers = collections.defaultdict(float)
 counts = collections.Counter()
@@ -504,13 +497,6 @@ def profile(work: Path, n: int, cprofile: bool) -> dict:
 # --- main -------------------------------------------------------------------------------
 
 
-def version(cmd: list[str]) -> str:
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        return "unknown"
-
-
 def git_changes(path: str) -> list[str] | None:
     """Uncommitted changes under path (the numbers belong to HEAD plus these)."""
     try:
@@ -521,21 +507,7 @@ def git_changes(path: str) -> list[str] | None:
 
 
 def machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) // 1024} MB"
-    except OSError:
-        pass
+    kib = mem_total_kib()
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as pkg_version
 
@@ -546,13 +518,13 @@ def machine() -> dict:
         except PackageNotFoundError:
             packages[name] = None
     return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu_model": model,
-        "mem_total": mem,
+        "nproc": cpus(),
+        "cpu_model": cpu_model(),
+        "mem_total": f"{kib // 1024} MB" if kib else "unknown",
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "chromium": version([CHROMIUM, "--version"]),
-        "git_head": version(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
+        "chromium": command_output([CHROMIUM, "--version"]),
+        "git_head": command_output(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
         "sopdocs_changed_files": git_changes("sopdocs"),
         "packages": packages,
     }

@@ -125,3 +125,17 @@ def test_other_markdown_on_a_page_is_converted_whole():
     md = markdown.Markdown(extensions=["toc"])
     skeleton = "# T\n\nSome *text*.\n\nSOPDOCSHTMLBLOCK0Z\n\n## Steps\n"
     assert prepare.page_html(md, skeleton, ["<p>x</p>"]) == pages.fill_placeholders(md.reset().convert(skeleton), ["<p>x</p>"])
+
+
+def test_where_no_process_can_start_this_one_does_everything(pristine_catalog, serial, monkeypatch):
+    def refuse(method):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(prepare.multiprocessing, "get_context", refuse)
+    config = load_config(pristine_catalog / "sopdocs.yml")
+    with prepare.SitePool(items_of(pristine_catalog), config, TODAY, jobs=2) as pool:
+        assert pool.workers == [] and pool.workers_used == 0
+        findings, docs = pool.parse()
+        rendered = pool.render(make_site(docs, config, TODAY, "SOP catalog"), OPTIONS)
+    assert findings == serial[0]
+    assert as_data(rendered) == as_data(serial[2])

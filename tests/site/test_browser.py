@@ -52,6 +52,12 @@ def search(page, words: str) -> list[str]:
     box.wait_for(state="visible")
     box.fill("")
     box.press_sequentially(words, delay=15)
+    return results_for(page, words)
+
+
+def results_for(page, words: str) -> list[str]:
+    """The result links of the search for ``words`` once it has ended and every result
+    has loaded."""
     # The UI searches while the user types: wait for the message of the final search
     # ("N results for WORDS"), not for the results of a prefix.
     page.wait_for_function(
@@ -209,6 +215,44 @@ def test_search_shows_html_in_sops_as_text(new_tab):
     labels = tab.page.locator("[data-sop-search] .pagefind-ui__filter-label").all_text_contents()  # in closed <details>
     assert not any("<" in label or ">" in label for label in labels), labels
     tab.page.wait_for_timeout(300)  # give an injected onerror a chance to fire
+    tab.assert_clean()
+
+
+def filter_groups(page) -> list[str]:
+    return sorted(t.strip() for t in page.locator("[data-sop-search] .pagefind-ui__filter-name").all_inner_texts())
+
+
+def test_search_shows_every_filter_group_when_a_filter_chunk_loads_late(new_tab):
+    """Pagefind UI keeps the filter groups of its first search that returns any; a search
+    that ends while a filter chunk is still loading returns only the loaded groups. The
+    site's script loads every chunk and searches again, so no group goes missing."""
+    tab = at(new_tab, BUILD_DAY)
+    held, finished = [], []
+
+    def hold_the_first(route):
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    tab.context.route("**/pagefind/filter/*.pf_filter", hold_the_first)
+    tab.context.on("requestfinished", lambda request: finished.append(request.url) if request.url.endswith(".pf_filter") else None)
+    tab.goto("/")
+    tab.page.locator(SEARCH_INPUT).focus()  # Pagefind UI loads its filters on focus
+    deadline = 100
+    while len(finished) < 4 and deadline:  # every chunk but the held one has arrived
+        tab.page.wait_for_timeout(100)
+        deadline -= 1
+    assert len(finished) == 4 and len(held) == 1, (finished, held)
+    assert f"/{sitekit.XSS_ID}/" in search(tab.page, "workers")
+    assert len(filter_groups(tab.page)) == 4  # the race happened: one group is missing
+    held[0].continue_()
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('[data-sop-search] .pagefind-ui__filter-name').length === 5"
+    )
+    assert filter_groups(tab.page) == ["Layer", "Owner", "Review", "Status", "Tag"]
+    assert tab.page.locator(SEARCH_INPUT).input_value() == "workers"
+    assert f"/{sitekit.XSS_ID}/" in results_for(tab.page, "workers")
     tab.assert_clean()
 
 

@@ -209,6 +209,24 @@
 
   /* --- search (Pagefind, loaded from this site only) ------------------------------ */
 
+  /* Pagefind UI takes its filter groups from its first search that returns any, and
+     keeps them. A search that ends while some filter chunks are still loading returns
+     only the loaded groups: the owner filter, say, would then be missing until the page
+     is reloaded. So load every filter chunk here (the same module instance as the UI's),
+     and if a search has already run, run it again with the same selection: it now
+     returns every group. */
+  function loadAllFilters(ui, el, moduleUrl) {
+    import(moduleUrl).then(function (pagefind) { return pagefind.filters(); }).then(function () {
+      var input = el.querySelector(".pagefind-ui__search-input");
+      if (!input || !input.value) { return; }
+      var selected = {};
+      el.querySelectorAll(".pagefind-ui__filter-checkbox:checked").forEach(function (box) {
+        (selected[box.name] = selected[box.name] || []).push(box.value);
+      });
+      ui.triggerFilters(selected);
+    }, function () { /* the UI reports a missing or broken index itself */ });
+  }
+
   function setupSearch(el) {
     var container = el.closest("[data-sop-root]");
     var root = new URL(container ? container.getAttribute("data-sop-root") : "./", window.location.href);
@@ -227,7 +245,7 @@
     script.src = new URL("pagefind/pagefind-ui.js", root).href;
     script.onload = function () {
       /* global PagefindUI */
-      new PagefindUI({
+      var ui = new PagefindUI({
         element: el,
         baseUrl: root.pathname,
         showImages: false,
@@ -238,6 +256,7 @@
       });
       var input = el.querySelector("input");
       if (input && container && container.hasAttribute("data-sop-autofocus")) { input.focus(); }
+      loadAllFilters(ui, el, new URL("pagefind/pagefind.js", root).href);
     };
     script.onerror = function () {
       var note = document.createElement("p");

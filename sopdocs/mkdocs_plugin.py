@@ -69,7 +69,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         except ValueError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
         self.metrics = self._load_metrics(config)
-        for asset in pages.ASSETS:
+        for asset in pages.LINKED_ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             path = f"{pages.ASSET_DIR}/{asset}"
             if path not in [str(p) for p in target]:

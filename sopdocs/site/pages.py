@@ -23,7 +23,11 @@ from ..scaffold import slugify
 from .html import attr, esc, md_text, render, render_inline
 
 ASSET_DIR = "assets/sopdocs"
-ASSETS = ("sopdocs.css", "sopdocs.js")
+# Linked from every page (extra_css / extra_javascript).
+LINKED_ASSETS = ("sopdocs.css", "sopdocs.js")
+# Loaded by the pages that need it, right where they need it.
+SEARCH_SCRIPT = "sopdocs-search.js"
+ASSETS = (*LINKED_ASSETS, SEARCH_SCRIPT)
 STATE_LABELS = {"current": "Current", "due-soon": "Review due soon", "overdue": "Review overdue", "unknown": "Review date unknown"}
 STATUS_LABELS = {"draft": "Draft", "in-review": "In review", "approved": "Approved", "deprecated": "Deprecated", "retired": "Retired"}
 # Sections the page renders in a fixed place; the others follow in the author's order.
@@ -408,7 +412,23 @@ def _link_resolver(site: Site, entry: Entry):
 # --- catalog and index pages -------------------------------------------------------------
 
 
-def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
+# Rows a table shows before "Show all": a browser lays out a table of thousands of rows
+# for seconds (measured: 5,000 rows, 4 s before the page answers a key press), and
+# nobody reads past the first screens; the filters and search reach every SOP.
+TABLE_ROWS = 200
+
+
+def _shown(shown: int, total: int) -> str:
+    """The line above the catalog table (sopdocs.js keeps it up to date)."""
+    if shown < total:
+        return f"Showing the first {shown} of {total}"
+    return f"Showing {total} of {total}"
+
+
+def _table(site: Site, entries: list[Entry], here: str, table_id: str, hide_beyond: int | None = None) -> str:
+    """A table of SOPs. sopdocs.js shows at most TABLE_ROWS matching rows and a "Show
+    all" button; with ``hide_beyond``, rows after that many are hidden in the HTML too,
+    so the browser does not lay them out while the page loads."""
     head = "".join(
         f'<th scope="col"><button type="button" class="sop-sort" data-sop-sort="{key}">{label}</button></th>'
         for key, label in (
@@ -424,9 +444,15 @@ def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
     )
     base = directory_of(here)  # rows depend only on it: the same on every owner and tag page
     rows = [_row(site, e, base) for e in entries]
+    if hide_beyond is not None:
+        rows[hide_beyond:] = [row.replace("<tr data-sop-row ", "<tr hidden data-sop-row ", 1) for row in rows[hide_beyond:]]
+    more = (
+        f'<p class="sop-more" data-sop-more{"" if hide_beyond is not None and len(entries) > hide_beyond else " hidden"}>'
+        f'<button type="button" class="sop-show-all" data-sop-show-all>Show all {len(entries)}</button></p>'
+    )
     return (
-        f'<table class="sop-table" id="{attr(table_id)}" data-sop-table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<table class="sop-table" id="{attr(table_id)}" data-sop-table data-sop-limit="{TABLE_ROWS}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{more}"
     )
 
 
@@ -499,16 +525,20 @@ def catalog_page(site: Site, here: str = "") -> str:
         ]
     )
     root = relative(here, "") if here else "./"
+    noscript_more = (
+        f" (it shows the first {TABLE_ROWS}; the Owners and Tags pages list every SOP)" if len(entries) > TABLE_ROWS else ""
+    )
     return join_page(
         [
             f"# {md_text(site.title)}",
             "",
             f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(root)}">'
-            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below.</noscript></div>'
+            f'<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below{noscript_more}.</noscript></div>'
+            f"{_search_script(here)}"
             f'<form class="sop-filters" data-sop-filters role="search">{filters}</form>'
             f"{_counts(entries)}"
-            f'<p class="sop-shown" data-sop-shown aria-live="polite">Showing {len(entries)} of {len(entries)}</p>'
-            f"{_table(site, entries, here, 'sop-catalog-table')}"
+            f'<p class="sop-shown" data-sop-shown aria-live="polite">{_shown(min(len(entries), TABLE_ROWS), len(entries))}</p>'
+            f"{_table(site, entries, here, 'sop-catalog-table', hide_beyond=TABLE_ROWS)}"
             f'<p class="sop-meta">Built {site.today.isoformat()} · <a href="{attr(relative(here, "sops.json"))}">sops.json</a></p>'
             "</div>",
             "",
@@ -552,6 +582,12 @@ SEARCH_SRC = "search.md"
 NAV = [{"Catalog": "index.md"}, {"Search": SEARCH_SRC}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
 
 
+def _search_script(here: str) -> str:
+    """The search box's script, right after the box: it runs while the rest of the page
+    (the catalog's table of every SOP) is still loading, so the box works at once."""
+    return f'<script src="{attr(relative(here, f"{ASSET_DIR}/{SEARCH_SCRIPT}"))}"></script>'
+
+
 def search_page(site: Site) -> str:
     """A light page with only the search box: on a large catalog it opens at once,
     where the catalog page first has to load its table of every SOP."""
@@ -562,6 +598,7 @@ def search_page(site: Site) -> str:
             "",
             f'<div class="sop-search-page" data-pagefind-ignore="all" data-sop-root="{attr(relative(here, ""))}" data-sop-autofocus>'
             '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; the catalog page lists every SOP.</noscript></div>'
+            f"{_search_script(here)}"
             "<p class=\"sop-meta\">Finds SOPs by title, id, owner, tag, layer, status, and any word of their steps, "
             "commands, preconditions and rollback.</p></div>",
         ]

@@ -11,6 +11,7 @@ import pytest
 import sitekit
 
 from sopdocs.scaffold import slugify
+from sopdocs.site import pages
 
 BUILD_DAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 LATER_DAY = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -146,6 +147,59 @@ def test_staleness_filter_and_url_parameters(new_tab, sops):
     tab.assert_clean()
 
 
+def with_row_limit(tab, limit: int) -> None:
+    """Serve the catalog page with a table that shows ``limit`` rows before "Show all"
+    (the real limit needs a catalog of hundreds of SOPs)."""
+
+    def rewrite(route):
+        response = route.fetch()
+        html = response.text()
+        assert f'data-sop-limit="{pages.TABLE_ROWS}"' in html
+        route.fulfill(response=response, body=html.replace(f'data-sop-limit="{pages.TABLE_ROWS}"', f'data-sop-limit="{limit}"'))
+
+    tab.page.route(lambda url: url.endswith("/") and url.count("/") == 3, rewrite)
+
+
+def test_a_long_table_shows_its_first_rows_and_every_row_on_request(new_tab, sops):
+    tab = at(new_tab, BUILD_DAY)
+    with_row_limit(tab, 3)
+    tab.goto("/")
+    page = tab.page
+    total = len(sops)
+    by_title = [s["id"] for s in sorted(sops, key=lambda s: (s["title"].lower(), s["id"]))]
+    assert [r["id"] for r in visible_rows(page)] == by_title[:3]
+    assert shown_text(page) == f"Showing the first 3 of {total}"
+    show_all = page.locator("[data-sop-show-all]")
+    assert show_all.is_visible() and show_all.inner_text() == f"Show all {total}"
+
+    # A filter counts every match and shows the first three of them.
+    current = [i for i in by_title if next(s for s in sops if s["id"] == i)["review_state"] == "current"]
+    assert len(current) > 3
+    page.select_option("select[data-sop-filter=staleness]", "current")
+    assert [r["id"] for r in visible_rows(page)] == current[:3]
+    assert shown_text(page) == f"Showing the first 3 of {len(current)} matching ({total} in all)"
+    assert show_all.inner_text() == f"Show all {len(current)}"
+
+    # Sorting shows the first three in the new order.
+    page.click("button[data-sop-sort=title]")
+    page.click("button[data-sop-sort=title]")  # descending
+    assert [r["id"] for r in visible_rows(page)] == current[::-1][:3]
+
+    show_all.click()
+    assert len(visible_rows(page)) == len(current)
+    assert shown_text(page) == f"Showing {len(current)} of {total}"
+    assert not show_all.is_visible()
+    page.select_option("select[data-sop-filter=staleness]", "")  # every row stays shown
+    assert len(visible_rows(page)) == total and shown_text(page) == f"Showing {total} of {total}"
+
+    # A filter with fewer matches than the limit needs no button.
+    tab.goto("/")
+    page.select_option("select[data-sop-filter=staleness]", "due-soon")
+    assert [r["id"] for r in visible_rows(page)] == [sitekit.DUE_SOON_ID]
+    assert not show_all.is_visible()
+    tab.assert_clean()
+
+
 def test_sorting_changes_row_order(new_tab, sops):
     tab = at(new_tab, BUILD_DAY)
     tab.goto("/")
@@ -254,6 +308,46 @@ def test_search_shows_every_filter_group_when_a_filter_chunk_loads_late(new_tab)
     assert tab.page.locator(SEARCH_INPUT).input_value() == "workers"
     assert f"/{sitekit.XSS_ID}/" in results_for(tab.page, "workers")
     tab.assert_clean()
+
+
+def test_search_box_is_set_up_while_the_catalog_is_still_loading(new_tab):
+    """On a large catalog the table takes seconds to load: the search box's script runs
+    before it, while the document is still loading."""
+    tab = at(new_tab, BUILD_DAY)
+    tab.page.add_init_script(
+        """new MutationObserver((changes, observer) => {
+            if (document.querySelector('[data-sop-search][data-sop-search-ready]')) {
+                window.searchReadyWhile = document.readyState;
+                window.rowsThen = document.querySelectorAll('[data-sop-row]').length;
+                observer.disconnect();
+            }
+        }).observe(document, {subtree: true, childList: true, attributes: true});"""
+    )
+    tab.goto("/")
+    assert tab.page.evaluate("window.searchReadyWhile") == "loading"
+    assert tab.page.evaluate("window.rowsThen") == 0  # not one row of the table parsed yet
+    assert f"/{sitekit.QUOKKA_ID}/" in search(tab.page, sitekit.QUOKKA_WORD)
+    tab.assert_clean()
+
+
+def test_search_box_is_set_up_even_when_its_script_fails_to_load_at_first(new_tab):
+    """If the page's own search script did not run (a failed request, a page swapped in
+    by instant navigation), sopdocs.js loads it."""
+    tab = at(new_tab, BUILD_DAY)
+    requested = []
+
+    def fail_the_first(route):
+        requested.append(route.request.url)
+        if len(requested) == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    tab.page.route("**/assets/sopdocs/sopdocs-search.js", fail_the_first)
+    tab.goto("/")
+    assert f"/{sitekit.QUOKKA_ID}/" in search(tab.page, sitekit.QUOKKA_WORD)
+    assert len(requested) == 2
+    assert tab.page.locator("[data-sop-search] .pagefind-ui__search-input").count() == 1
 
 
 # --- SOP page: checklist, staleness, copy ------------------------------------------------------

@@ -99,6 +99,22 @@ def test_catalog_owner_and_tag_pages_exist(site_build, sources):
     assert (site_build.site / "pagefind/pagefind-ui.js").is_file()
 
 
+def test_search_script_comes_right_after_the_box_on_the_pages_with_a_box(site_build):
+    """The catalog's table of every SOP comes after its search box's script, so the box
+    is set up while the table still loads; pages without a box do not load the script."""
+    script = (site_build.site / "assets/sopdocs/sopdocs-search.js").read_text(encoding="utf-8")
+    assert "new PagefindUI(" in script
+    for page, src in (("", "assets/sopdocs/sopdocs-search.js"), ("search/", "../assets/sopdocs/sopdocs-search.js")):
+        html = site_build.page(page).read_text(encoding="utf-8")
+        tag = f'<script src="{src}"></script>'
+        assert html.count(tag) == 1, page
+        assert html.index("data-sop-search>") < html.index(tag)
+        if page == "":
+            assert html.index(tag) < html.index("data-sop-row ")
+    sop_page = site_build.page(f"{sitekit.QUOKKA_ID}/").read_text(encoding="utf-8")
+    assert "sopdocs-search.js" not in sop_page and "assets/sopdocs/sopdocs.js" in sop_page
+
+
 def test_sops_json_lists_every_sop(site_build, catalog, sources):
     assert catalog["count"] == len(sources) == len(catalog["sops"])
     assert catalog["built_for"] == sitekit.TODAY

@@ -152,6 +152,11 @@
     var rows = Array.prototype.slice.call(body.rows);
     var filters = Array.prototype.slice.call(catalog.querySelectorAll("[data-sop-filter]"));
     var shown = catalog.querySelector("[data-sop-shown]");
+    /* A browser takes seconds to lay out thousands of rows: show the first `limit`
+       matching rows, and every one only when asked. */
+    var limit = parseInt(table.getAttribute("data-sop-limit"), 10) || Infinity;
+    var more = catalog.querySelector("[data-sop-more]");
+    var showAll = false;
     var form = catalog.querySelector("[data-sop-filters]");
     if (form) { form.addEventListener("submit", function (event) { event.preventDefault(); }); }
 
@@ -166,16 +171,33 @@
       filters.forEach(function (el) { want[el.getAttribute("data-sop-filter")] = el.value.trim(); });
       var words = (want.text || "").toLowerCase().split(/\s+/).filter(Boolean);
       var count = 0;
+      var visible = 0;
       rows.forEach(function (row) {
         var ok = words.every(function (word) { return row.getAttribute("data-text").indexOf(word) >= 0; });
         ["owner", "layer", "status", "staleness"].forEach(function (key) {
           if (ok && want[key] && row.getAttribute("data-" + key) !== want[key]) { ok = false; }
         });
         if (ok && want.tags && row.getAttribute("data-tags").split(" ").indexOf(want.tags) < 0) { ok = false; }
-        if (row.hidden !== !ok) { row.hidden = !ok; }
+        var show = ok && (showAll || visible < limit);
+        if (row.hidden !== !show) { row.hidden = !show; }
         if (ok) { count += 1; }
+        if (show) { visible += 1; }
       });
-      if (shown) { shown.textContent = "Showing " + count + " of " + rows.length; }
+      if (shown) {
+        shown.textContent = visible === count ? "Showing " + count + " of " + rows.length
+          : count === rows.length ? "Showing the first " + visible + " of " + count
+            : "Showing the first " + visible + " of " + count + " matching (" + rows.length + " in all)";
+      }
+      if (more) {
+        more.hidden = visible === count;
+        more.querySelector("[data-sop-show-all]").textContent = "Show all " + count;
+      }
+    }
+    if (more) {
+      more.querySelector("[data-sop-show-all]").addEventListener("click", function () {
+        showAll = true;
+        apply();
+      });
     }
     filters.forEach(function (el) {
       el.addEventListener("input", apply);
@@ -200,6 +222,7 @@
           if (result === 0) { result = a.getAttribute("data-title").localeCompare(b.getAttribute("data-title")); }
           return ascending ? result : -result;
         });
+        apply(); /* the first rows in the new order are the ones shown */
         rows.forEach(function (row) { body.appendChild(row); });
       });
     });
@@ -207,63 +230,19 @@
     apply();
   }
 
-  /* --- search (Pagefind, loaded from this site only) ------------------------------ */
+  /* --- search: sopdocs-search.js ------------------------------------------------- */
 
-  /* Pagefind UI takes its filter groups from its first search that returns any, and
-     keeps them. A search that ends while some filter chunks are still loading returns
-     only the loaded groups: the owner filter, say, would then be missing until the page
-     is reloaded. So load every filter chunk here (the same module instance as the UI's),
-     and if a search has already run, run it again with the same selection: it now
-     returns every group. */
-  function loadAllFilters(ui, el, moduleUrl) {
-    import(moduleUrl).then(function (pagefind) { return pagefind.filters(); }).then(function () {
-      var input = el.querySelector(".pagefind-ui__search-input");
-      if (!input || !input.value) { return; }
-      var selected = {};
-      el.querySelectorAll(".pagefind-ui__filter-checkbox:checked").forEach(function (box) {
-        (selected[box.name] = selected[box.name] || []).push(box.value);
-      });
-      ui.triggerFilters(selected);
-    }, function () { /* the UI reports a missing or broken index itself */ });
-  }
-
-  function setupSearch(el) {
-    var container = el.closest("[data-sop-root]");
+  /* The catalog and Search pages load sopdocs-search.js right after the search box, so
+     the box works while a large catalog is still loading its table. A page shown another
+     way (Material's instant navigation) gets it here. */
+  function setupSearchBoxes() {
+    var boxes = document.querySelectorAll("[data-sop-search]:not([data-sop-search-ready])");
+    if (!boxes.length) { return; }
+    if (window.sopdocsSearch) { window.sopdocsSearch(); return; }
+    var container = boxes[0].closest("[data-sop-root]");
     var root = new URL(container ? container.getAttribute("data-sop-root") : "./", window.location.href);
-    if (window.location.protocol === "file:") {
-      var note = document.createElement("p");
-      note.className = "sop-search-note";
-      note.textContent = "Full-text search works when the site is served over HTTP. The filter below works everywhere.";
-      el.appendChild(note);
-      return;
-    }
-    var css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = new URL("pagefind/pagefind-ui.css", root).href;
-    document.head.appendChild(css);
     var script = document.createElement("script");
-    script.src = new URL("pagefind/pagefind-ui.js", root).href;
-    script.onload = function () {
-      /* global PagefindUI */
-      var ui = new PagefindUI({
-        element: el,
-        baseUrl: root.pathname,
-        showImages: false,
-        showSubResults: false,
-        resetStyles: false,
-        debounceTimeoutMs: 100,
-        translations: { placeholder: "Search SOPs: title, id, owner, tag, words in steps" }
-      });
-      var input = el.querySelector("input");
-      if (input && container && container.hasAttribute("data-sop-autofocus")) { input.focus(); }
-      loadAllFilters(ui, el, new URL("pagefind/pagefind.js", root).href);
-    };
-    script.onerror = function () {
-      var note = document.createElement("p");
-      note.className = "sop-search-note";
-      note.textContent = "Search index not found: build the site with `sopdocs build`. The filter below still works.";
-      el.appendChild(note);
-    };
+    script.src = new URL("assets/sopdocs/sopdocs-search.js", root).href;
     document.body.appendChild(script);
   }
 
@@ -301,8 +280,7 @@
   }
 
   function init() {
-    /* The search box first: on a large catalog it is usable while the table is set up. */
-    Array.prototype.forEach.call(document.querySelectorAll("[data-sop-search]"), setupSearch);
+    setupSearchBoxes();
     refreshStaleness();
     Array.prototype.forEach.call(document.querySelectorAll("[data-sop-run]"), setupRun);
     Array.prototype.forEach.call(document.querySelectorAll(".sop-catalog"), setupCatalog);

@@ -506,7 +506,10 @@ def test_search_works_when_the_site_is_served_under_a_subpath(new_tab, site_buil
 def test_opened_from_disk_the_filters_and_checklists_still_work(tab, site_build):
     page = tab.page
     page.goto((site_build.site / "index.html").as_uri())
-    assert "served over HTTP" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    assert "served over HTTP. The filter below works" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    page.goto((site_build.site / "search" / "index.html").as_uri())
+    assert "served over HTTP. The catalog page's filter works" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    page.goto((site_build.site / "index.html").as_uri())
     page.fill("input[data-sop-filter=text]", "quokka")
     assert [r["id"] for r in visible_rows(page)] == [sitekit.QUOKKA_ID]
     page.goto((site_build.site / sitekit.QUOKKA_ID / "index.html").as_uri())

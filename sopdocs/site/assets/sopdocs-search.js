@@ -26,10 +26,12 @@
   function setupSearch(el) {
     var container = el.closest("[data-sop-root]");
     var root = new URL(container ? container.getAttribute("data-sop-root") : "./", window.location.href);
+    /* The catalog page has a filter below the box; the Search page has none. */
+    var filter = container && container.classList.contains("sop-catalog") ? "The filter below" : "The catalog page's filter";
     if (window.location.protocol === "file:") {
       var note = document.createElement("p");
       note.className = "sop-search-note";
-      note.textContent = "Full-text search works when the site is served over HTTP. The filter below works everywhere.";
+      note.textContent = "Full-text search works when the site is served over HTTP. " + filter + " works everywhere.";
       el.appendChild(note);
       return;
     }
@@ -57,7 +59,7 @@
     script.onerror = function () {
       var note = document.createElement("p");
       note.className = "sop-search-note";
-      note.textContent = "Search index not found: build the site with `sopdocs build`. The filter below still works.";
+      note.textContent = "Search index not found: build the site with `sopdocs build`. " + filter + " still works.";
       el.appendChild(note);
     };
     document.body.appendChild(script);

@@ -7,7 +7,9 @@ Everything a page shows comes from the generator, not from MkDocs internals.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import os
 import time
 from pathlib import Path
 
@@ -68,6 +70,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.today = today_from(self.config.today)
         except ValueError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
+        self._pin_build_date()
         self.metrics = self._load_metrics(config)
         for asset in pages.LINKED_ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
@@ -188,6 +191,15 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             return add_policy(output_content)
         return output_content
 
+    def _pin_build_date(self) -> None:
+        """MkDocs dates the sitemap (and the header of sitemap.xml.gz) from
+        SOURCE_DATE_EPOCH, else from the clock: unless the caller set it, it is the
+        build's day, so the same SOPs built for the same day give the same bytes."""
+        if os.environ.get("SOURCE_DATE_EPOCH") and not getattr(self, "_pinned", False):
+            return
+        self._pinned = True
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(self.today, dt.time(), dt.UTC).timestamp()))
+
     def on_post_build(self, config) -> None:
         if self.rendering is not None:
             self.rendering.close()
@@ -197,6 +209,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             waited = time.perf_counter()
             job.finish(Path(config.site_dir))
             log.info(f"search index written (waited {time.perf_counter() - waited:.1f} s for Pagefind)")
+            if job.unstable:
+                log.info(f"search index left in Pagefind's own order ({job.unstable}): two builds may differ in it")
 
     def on_build_error(self, error) -> None:
         job, self.index_job = getattr(self, "index_job", None), None

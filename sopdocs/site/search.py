@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .pages import Entry, Site
+from .stable_index import stabilise
 
 
 def record_text(entry: Entry) -> str:
@@ -106,6 +107,8 @@ class IndexJob:
         self._bundle = root / "pagefind"
         self._log = (root / "pagefind.log").open("w+", encoding="utf-8")
         self._process: subprocess.Popen | None = None
+        # After finish(): None, or why the index was left in Pagefind's own order.
+        self.unstable: str | None = None
 
     @classmethod
     def for_site(cls, site: Site) -> IndexJob:
@@ -144,6 +147,9 @@ class IndexJob:
             message = self._log.read().strip()
             if code != 0:
                 raise RuntimeError(f"Pagefind failed to build the search index (exit {code}): {message}")
+            # Pagefind writes its filters in hash-map order: put them in a fixed one, so
+            # the same SOPs give the same bytes (see stable_index).
+            self.unstable = stabilise(self._bundle)
             output = site_dir / "pagefind"
             if output.exists():
                 shutil.rmtree(output)

@@ -418,6 +418,13 @@ def _link_resolver(site: Site, entry: Entry):
 TABLE_ROWS = 200
 
 
+# Without JavaScript nothing would show the hidden rows: this does (style-src allows
+# inline styles; scripts stay external).
+NOSCRIPT_ALL_ROWS = (
+    "<noscript><style>.sop-table tr[data-sop-row][hidden] { display: table-row; } .sop-more { display: none; }</style></noscript>"
+)
+
+
 def _shown(shown: int, total: int) -> str:
     """The line above the catalog table (sopdocs.js keeps it up to date)."""
     if shown < total:
@@ -425,10 +432,11 @@ def _shown(shown: int, total: int) -> str:
     return f"Showing {total} of {total}"
 
 
-def _table(site: Site, entries: list[Entry], here: str, table_id: str, hide_beyond: int | None = None) -> str:
-    """A table of SOPs. sopdocs.js shows at most TABLE_ROWS matching rows and a "Show
-    all" button; with ``hide_beyond``, rows after that many are hidden in the HTML too,
-    so the browser does not lay them out while the page loads."""
+def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
+    """A table of SOPs. Rows past the first TABLE_ROWS are hidden in the HTML, so the
+    browser does not lay them out while the page loads; sopdocs.js then shows at most
+    TABLE_ROWS matching rows and a "Show all" button. Without JavaScript, a noscript
+    style shows every row."""
     head = "".join(
         f'<th scope="col"><button type="button" class="sop-sort" data-sop-sort="{key}">{label}</button></th>'
         for key, label in (
@@ -444,12 +452,13 @@ def _table(site: Site, entries: list[Entry], here: str, table_id: str, hide_beyo
     )
     base = directory_of(here)  # rows depend only on it: the same on every owner and tag page
     rows = [_row(site, e, base) for e in entries]
-    if hide_beyond is not None:
-        rows[hide_beyond:] = [row.replace("<tr data-sop-row ", "<tr hidden data-sop-row ", 1) for row in rows[hide_beyond:]]
+    rows[TABLE_ROWS:] = [row.replace("<tr data-sop-row ", "<tr hidden data-sop-row ", 1) for row in rows[TABLE_ROWS:]]
     more = (
-        f'<p class="sop-more" data-sop-more{"" if hide_beyond is not None and len(entries) > hide_beyond else " hidden"}>'
+        f'<p class="sop-more" data-sop-more{"" if len(entries) > TABLE_ROWS else " hidden"}>'
         f'<button type="button" class="sop-show-all" data-sop-show-all>Show all {len(entries)}</button></p>'
     )
+    if len(entries) > TABLE_ROWS:
+        more += NOSCRIPT_ALL_ROWS
     return (
         f'<table class="sop-table" id="{attr(table_id)}" data-sop-table data-sop-limit="{TABLE_ROWS}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{more}"
@@ -525,20 +534,17 @@ def catalog_page(site: Site, here: str = "") -> str:
         ]
     )
     root = relative(here, "") if here else "./"
-    noscript_more = (
-        f" (it shows the first {TABLE_ROWS}; the Owners and Tags pages list every SOP)" if len(entries) > TABLE_ROWS else ""
-    )
     return join_page(
         [
             f"# {md_text(site.title)}",
             "",
             f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(root)}">'
-            f'<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below{noscript_more}.</noscript></div>'
+            f'<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below.</noscript></div>'
             f"{_search_script(here)}"
             f'<form class="sop-filters" data-sop-filters role="search">{filters}</form>'
             f"{_counts(entries)}"
             f'<p class="sop-shown" data-sop-shown aria-live="polite">{_shown(min(len(entries), TABLE_ROWS), len(entries))}</p>'
-            f"{_table(site, entries, here, 'sop-catalog-table', hide_beyond=TABLE_ROWS)}"
+            f"{_table(site, entries, here, 'sop-catalog-table')}"
             f'<p class="sop-meta">Built {site.today.isoformat()} · <a href="{attr(relative(here, "sops.json"))}">sops.json</a></p>'
             "</div>",
             "",

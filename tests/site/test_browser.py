@@ -200,6 +200,50 @@ def test_a_long_table_shows_its_first_rows_and_every_row_on_request(new_tab, sop
     tab.assert_clean()
 
 
+LARGE = pages.TABLE_ROWS + 5
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory):
+    """A catalog of TABLE_ROWS + 5 copies of one SOP (one owner), served over HTTP."""
+    source = (sitekit.FIXTURES / f"{sitekit.QUOKKA_ID}.md").read_text(encoding="utf-8")
+    sops = {
+        f"large-{i:03}.md": source.replace(f"id: {sitekit.QUOKKA_ID}", f"id: large-{i:03}").replace(
+            "title: Rebalance", f"title: {i:03} Rebalance"
+        )
+        for i in range(LARGE)
+    }
+    root = tmp_path_factory.mktemp("large")
+    project = sitekit.make_project(root / "project", sops)
+    result = sitekit.run_build(project, root / "SITE")
+    assert result.returncode == 0, result.stderr
+    with sitekit.SiteServer(root / "SITE") as server:
+        yield server
+
+
+@pytest.mark.parametrize("path", ["/", f"/owners/{sitekit.QUOKKA_OWNER}/"])
+def test_a_large_table_loads_its_first_rows_and_without_javascript_shows_every_row(browser, large_site, path):
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        try:
+            page = context.new_page()
+            page.goto(large_site.url + path)
+            shown = page.locator(f"{ROWS}:visible")
+            more = page.locator("[data-sop-show-all]")
+            if javascript:
+                assert shown.count() == pages.TABLE_ROWS
+                assert shown.last.get_attribute("data-id") == f"large-{pages.TABLE_ROWS - 1:03}"
+                assert more.is_visible() and more.inner_text() == f"Show all {LARGE}"
+                more.click()
+                assert shown.count() == LARGE
+            else:
+                assert shown.count() == LARGE  # the noscript style shows the hidden rows
+                assert shown.last.get_attribute("data-id") == f"large-{LARGE - 1:03}"
+                assert not more.is_visible()
+        finally:
+            context.close()
+
+
 def test_sorting_changes_row_order(new_tab, sops):
     tab = at(new_tab, BUILD_DAY)
     tab.goto("/")

@@ -425,10 +425,10 @@ NOSCRIPT_ALL_ROWS = (
 )
 
 
-def _shown(shown: int, total: int) -> str:
-    """The line above the catalog table (sopdocs.js keeps it up to date)."""
-    if shown < total:
-        return f"Showing the first {shown} of {total}"
+def _shown(total: int) -> str:
+    """The line above the catalog table as the page loads (sopdocs.js keeps it up to date)."""
+    if total > TABLE_ROWS:
+        return f"Showing the first {TABLE_ROWS} of {total}"
     return f"Showing {total} of {total}"
 
 
@@ -453,12 +453,12 @@ def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
     base = directory_of(here)  # rows depend only on it: the same on every owner and tag page
     rows = [_row(site, e, base) for e in entries]
     rows[TABLE_ROWS:] = [row.replace("<tr data-sop-row ", "<tr hidden data-sop-row ", 1) for row in rows[TABLE_ROWS:]]
+    long = len(entries) > TABLE_ROWS
     more = (
-        f'<p class="sop-more" data-sop-more{"" if len(entries) > TABLE_ROWS else " hidden"}>'
+        f'<p class="sop-more" data-sop-more{"" if long else " hidden"}>'
         f'<button type="button" class="sop-show-all" data-sop-show-all>Show all {len(entries)}</button></p>'
+        f"{NOSCRIPT_ALL_ROWS if long else ''}"
     )
-    if len(entries) > TABLE_ROWS:
-        more += NOSCRIPT_ALL_ROWS
     return (
         f'<table class="sop-table" id="{attr(table_id)}" data-sop-table data-sop-limit="{TABLE_ROWS}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{more}"
@@ -539,11 +539,11 @@ def catalog_page(site: Site, here: str = "") -> str:
             f"# {md_text(site.title)}",
             "",
             f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(root)}">'
-            f'<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below.</noscript></div>'
+            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below.</noscript></div>'
             f"{_search_script(here)}"
             f'<form class="sop-filters" data-sop-filters role="search">{filters}</form>'
             f"{_counts(entries)}"
-            f'<p class="sop-shown" data-sop-shown aria-live="polite">{_shown(min(len(entries), TABLE_ROWS), len(entries))}</p>'
+            f'<p class="sop-shown" data-sop-shown aria-live="polite">{_shown(len(entries))}</p>'
             f"{_table(site, entries, here, 'sop-catalog-table')}"
             f'<p class="sop-meta">Built {site.today.isoformat()} · <a href="{attr(relative(here, "sops.json"))}">sops.json</a></p>'
             "</div>",

@@ -57,6 +57,11 @@ def _language_of(name: str) -> str:
     return language
 
 
+def _renamed(old: str, language: str, digest: str) -> str:
+    """A name in the format of Pagefind's ``old`` (language, ``_``, as many hex digits)."""
+    return f"{language}_{digest[: len(old) - len(language) - 1]}"
+
+
 def _stable_filter(path: Path, name: str) -> Any:
     data = _read(path)
     if not (isinstance(data, list) and len(data) == 2 and data[0] == name and isinstance(data[1], list)):
@@ -111,13 +116,13 @@ def _plan(bundle: Path) -> tuple[dict[Path, bytes], set[Path]]:
                 raise Unexpected(f"{meta_path.name}: filter {name!r} of another language")
             old_path = bundle / "filter" / f"{old}.pf_filter"
             data, digest = _encode(_stable_filter(old_path, name))
-            new = f"{language}_{digest[: len(old) - len(language) - 1]}"
+            new = _renamed(old, language, digest)
             writes[bundle / "filter" / f"{new}.pf_filter"] = data
             removals.add(old_path)
             stable_filters.append([name, new])
         meta = [*meta[:META_FILTERS], sorted(stable_filters), *meta[META_FILTERS + 1 :]]
         data, digest = _encode(meta)
-        new_meta = f"{language}_{digest[: len(meta_hash) - len(language) - 1]}"
+        new_meta = _renamed(meta_hash, language, digest)
         writes[bundle / f"pagefind.{new_meta}.pf_meta"] = data
         removals.add(meta_path)
         info["hash"] = new_meta

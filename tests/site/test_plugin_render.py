@@ -42,34 +42,19 @@ def test_the_first_placeholder_page_is_rendered_and_the_others_reuse_it():
 
 def test_a_page_whose_markdown_another_plugin_changed_is_rendered():
     p = plugin()
-    counted = []
-    for markdown in (pages.PAGE_PLACEHOLDER, pages.PAGE_PLACEHOLDER + "\nA banner\n"):
-        page = FakePage(markdown)
-        original = page.render
-
-        def counting(config, files, original=original):
-            counted.append(markdown)
-            original(config, files)
-
-        page.render = counting
+    placeholder, changed = FakePage(pages.PAGE_PLACEHOLDER), FakePage(pages.PAGE_PLACEHOLDER + "\nA banner\n")
+    for page in (placeholder, changed):
         page.render = p._placeholder_render(page)
         page.render(None, None)
-    assert counted == [pages.PAGE_PLACEHOLDER, pages.PAGE_PLACEHOLDER + "\nA banner\n"]
+    assert placeholder.renders == changed.renders == 1
+    assert changed.content == "<p>SOPDOCSHTMLBLOCK0Z\n\nA banner</p>"
 
 
 def test_only_the_first_of_many_placeholder_pages_is_rendered():
     p = plugin()
-    renders = []
-    for _ in range(5):
-        page = FakePage(pages.PAGE_PLACEHOLDER)
-        original = page.render
-
-        def counting(config, files, original=original):
-            renders.append(1)
-            original(config, files)
-
-        page.render = counting
+    many = [FakePage(pages.PAGE_PLACEHOLDER) for _ in range(5)]
+    for page in many:
         page.render = p._placeholder_render(page)
         page.render(None, None)
-        assert page.content == "<p>SOPDOCSHTMLBLOCK0Z</p>"
-    assert len(renders) == 1
+    assert [page.renders for page in many] == [1, 0, 0, 0, 0]
+    assert {page.content for page in many} == {"<p>SOPDOCSHTMLBLOCK0Z</p>"}

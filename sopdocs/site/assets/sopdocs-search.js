@@ -28,11 +28,14 @@
     var root = new URL(container ? container.getAttribute("data-sop-root") : "./", window.location.href);
     /* The catalog page has a filter below the box; the Search page has none. */
     var filter = container && container.classList.contains("sop-catalog") ? "The filter below" : "The catalog page's filter";
+    function note(text) {
+      var p = document.createElement("p");
+      p.className = "sop-search-note";
+      p.textContent = text;
+      el.appendChild(p);
+    }
     if (window.location.protocol === "file:") {
-      var note = document.createElement("p");
-      note.className = "sop-search-note";
-      note.textContent = "Full-text search works when the site is served over HTTP. " + filter + " works everywhere.";
-      el.appendChild(note);
+      note("Full-text search works when the site is served over HTTP. " + filter + " works everywhere.");
       return;
     }
     var css = document.createElement("link");
@@ -57,10 +60,7 @@
       loadAllFilters(ui, el, new URL("pagefind/pagefind.js", root).href);
     };
     script.onerror = function () {
-      var note = document.createElement("p");
-      note.className = "sop-search-note";
-      note.textContent = "Search index not found: build the site with `sopdocs build`. " + filter + " still works.";
-      el.appendChild(note);
+      note("Search index not found: build the site with `sopdocs build`. " + filter + " still works.");
     };
     document.body.appendChild(script);
   }

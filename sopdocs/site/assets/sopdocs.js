@@ -5,6 +5,8 @@
   "use strict";
 
   var DAY = 86400000;
+  /* This script's own URL: the other assets are beside it. */
+  var SCRIPT_URL = document.currentScript ? document.currentScript.src : window.location.href;
   var LABELS = {
     "current": "Current",
     "due-soon": "Review due soon",
@@ -239,10 +241,8 @@
     var boxes = document.querySelectorAll("[data-sop-search]:not([data-sop-search-ready])");
     if (!boxes.length) { return; }
     if (window.sopdocsSearch) { window.sopdocsSearch(); return; }
-    var container = boxes[0].closest("[data-sop-root]");
-    var root = new URL(container ? container.getAttribute("data-sop-root") : "./", window.location.href);
     var script = document.createElement("script");
-    script.src = new URL("assets/sopdocs/sopdocs-search.js", root).href;
+    script.src = new URL("sopdocs-search.js", SCRIPT_URL).href; /* beside this script */
     document.body.appendChild(script);
   }
 

@@ -22,7 +22,7 @@ class Context:
     """What a rule may know besides the document: the date, the config, the catalog."""
 
     today: dt.date
-    config: "Config"
+    config: Config
     catalog_ids: dict[str, list[SopDocument]] = field(default_factory=dict)
     catalog_checks: bool = True
 

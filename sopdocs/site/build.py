@@ -108,7 +108,7 @@ _LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader,
 def read_mkdocs_yml(path: Path) -> dict:
     import yaml
 
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LenientLoader)  # noqa: S506 - SafeLoader subclass
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LenientLoader)
     return data if isinstance(data, dict) else {}
 
 

@@ -37,7 +37,7 @@ PLACED = ("steps", "verification", "rollback", "preconditions")
 # out of the Markdown renderer (Python-Markdown is slow on large raw-HTML blocks) and
 # insert them after rendering; plain builders get ordinary Markdown with raw HTML.
 _HTML_OPEN, _HTML_CLOSE = "<!--sopdocs:html-->", "<!--/sopdocs:html-->"
-_MARKED = re.compile(re.escape(_HTML_OPEN) + r"\n(.*?)\n" + re.escape(_HTML_CLOSE), re.S)
+_MARKED = re.compile(re.escape(_HTML_OPEN) + r"\n(.*?)\n" + re.escape(_HTML_CLOSE), re.DOTALL)
 _PLACEHOLDER = re.compile(r"<p>SOPDOCSHTMLBLOCK(\d+)Z</p>")
 # A page that is one HTML part, to be filled in after the Markdown renderer.
 PAGE_PLACEHOLDER = "SOPDOCSHTMLBLOCK0Z\n"
@@ -144,7 +144,7 @@ class Site:
 
 def page_url(src: str, use_directory_urls: bool = True) -> str:
     """The site-relative URL of the page built from ``src``, as MkDocs makes it."""
-    stem = src[:-3] if src.endswith(".md") else src
+    stem = src.removesuffix(".md")
     if posixpath.basename(stem) in ("index", "README"):
         stem = posixpath.dirname(stem)
         return f"{stem}/" if stem else ""
@@ -391,7 +391,7 @@ def _intro_html(doc: SopDocument, lines: list[str], links) -> str:
     end = doc.sections[0].position.line - 1 if doc.sections else len(lines)
     source = "\n".join(lines[doc.body_line - 1 : end])
     rendered = render(source, links)
-    return re.sub(r"^<h1>.*?</h1>\n", "", rendered, count=1, flags=re.S)
+    return re.sub(r"^<h1>.*?</h1>\n", "", rendered, count=1, flags=re.DOTALL)
 
 
 def _link_resolver(site: Site, entry: Entry):

@@ -6,8 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from metricskit import SITE_TODAY
-from metricskit import GHOST_OWNER
+from metricskit import GHOST_OWNER, SITE_TODAY
 
 
 def figure(html: str, name: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ is cut off again so the file still ends in a well-formed record.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -21,6 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from . import clock
 
 GENESIS = "0" * 64
 # A record is far smaller than this; reading the last one never scans the whole file.
@@ -40,7 +41,7 @@ def record_hash(record: dict[str, Any]) -> str:
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.utc_stamp()
 
 
 def _last_line(fd: int) -> bytes | None:

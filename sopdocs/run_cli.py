@@ -109,6 +109,7 @@ def run(
     Exit codes: 0 success; 1 failed and rolled back (or nothing had started);
     2 usage error; 4 failed and NOT restored; 5 refused before any step.
     """
+    from . import clock
     from .cli import _config, _today
     from .runner import EXIT_REFUSED, EXIT_USAGE, Runner, RunOptions
     from .runner import items as phases
@@ -122,6 +123,11 @@ def run(
     def fail(message: str) -> None:
         click.echo(f"sopdocs: {message}", err=True)
         sys.exit(EXIT_USAGE)
+
+    try:
+        clock.shift_seconds()
+    except clock.ClockError as exc:
+        fail(str(exc))
 
     try:
         procedure = load_target(target, config, _today(today), cwd)

@@ -35,7 +35,7 @@ def lint_all(tmp_path):
 # (two sync Playwright instances cannot live in one process, and tests/site and
 # tests/metrics both drive the browser)
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("SOPDOCS_TEST_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -47,20 +47,23 @@ CHROMIUM_ARGS = [
 ]
 
 
-def browser_unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: browser tests must run there)", pytrace=False)
-    pytest.skip(reason)
+def browser_missing(reason: str):
+    """Browser tests fail, never skip, without their browser: a skip would hide them."""
+    pytest.fail(
+        f"{reason}. The browser tests need it: `scripts/setup test` installs Debian's chromium and Playwright "
+        "(or leave these tests out on purpose with -m 'not browser').",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
 def playwright_instance():
     if not CHROMIUM.exists():
-        browser_unavailable(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
+        browser_missing(f"{CHROMIUM} is missing")
     try:
         from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        browser_unavailable(f"Playwright for Python is not installed: {exc}")
+    except ImportError as exc:
+        browser_missing(f"Playwright for Python is not installed ({exc})")
     playwright = sync_playwright().start()
     yield playwright
     playwright.stop()
@@ -71,3 +74,27 @@ def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+# Tests whose outcome could depend on the machine's clock (trail times, git dates, "days
+# since"): marked `clock`, and run again with the clock moved years forward and back by
+# tests/runner/test_run_clock.py.
+CLOCK_DEPENDENT = (
+    "metrics/",
+    "runner/test_run_audit.py",
+    "runner/test_run_clock.py::test_runs_fall_on_the_tests_day",
+    "adoption/test_report.py",
+    "adoption/test_rubber_stamp.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        # Every test that drives the browser is marked, so `-m "not browser"` leaves
+        # them out on purpose; nothing leaves them out silently.
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        where = item.path.relative_to(tests).as_posix() + "::" + item.name
+        if where.startswith(CLOCK_DEPENDENT):
+            item.add_marker(pytest.mark.clock)

@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from sopdocs import clock
 from sopdocs.config import config_from_dict
 from sopdocs.lint import Finding, lint_paths
 
@@ -18,6 +21,30 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 TODAY = "2026-11-26"
+# Runs made by tests happen on TODAY, whatever the machine's date: the runner's clock is
+# shifted (test-only $SOPDOCS_TEST_CLOCK_SHIFT) so that it reads 09:00 UTC on TODAY when
+# this module is imported, and runs on from there.
+TEST_CLOCK_START = dt.datetime.fromisoformat(f"{TODAY}T09:00:00+00:00")
+CLOCK_SHIFT = clock.shift_to(TEST_CLOCK_START)
+
+# Material every developer has beside the checkout (../shared): real handbooks and the
+# engines' published schemas. Tests that read it fail, never skip, when it is missing.
+SHARED = Path(os.environ.get("SOPDOCS_SHARED") or REPO.parent / "shared")
+CORPORA = SHARED / "corpora"
+ENGINE_SCHEMAS = SHARED / "engine-schemas"
+
+
+def require_shared(path: Path) -> Path:
+    """``path`` (under SHARED), or a failed test that says what is missing and what to do."""
+    if not path.exists():
+        pytest.fail(
+            f"{path} is missing: this test reads the shared developer material "
+            f"({path.relative_to(SHARED) if path.is_relative_to(SHARED) else path}) from {SHARED}. "
+            "Put the shared folder beside the checkout, or set SOPDOCS_SHARED to where it is.",
+            pytrace=False,
+        )
+    return path
+
 
 # The name `lint_text` gives to the text under test; other files sit beside it.
 MAIN = "sop.md"
@@ -101,18 +128,18 @@ def sopdocs_command() -> list[str]:
 
 def runner_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a `sopdocs run` subprocess in a test: no SOPDOCS_/SOP_PARAM_
-    settings from the caller, no colours, the tests' fixed today."""
+    settings from the caller, no colours, the tests' fixed today and clock."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SOPDOCS_", "SOP_PARAM_"))}
-    base.update({"NO_COLOR": "1", "SOPDOCS_TODAY": TODAY})
+    base.update({"NO_COLOR": "1", "SOPDOCS_TODAY": TODAY, clock.SHIFT_ENV: CLOCK_SHIFT})
     base.update(extra or {})
     return base
 
 
 def run_sopdocs(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess with a clean environment (no colour, no
-    inherited SOPDOCS_TODAY unless given)."""
+    inherited SOPDOCS_TODAY unless given, the tests' clock)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SOPDOCS_")}
-    base["NO_COLOR"] = "1"
+    base.update({"NO_COLOR": "1", clock.SHIFT_ENV: CLOCK_SHIFT})
     base.update(env or {})
     return subprocess.run(
         [*sopdocs_command(), *args],

@@ -14,13 +14,12 @@ import select
 import signal
 import socket
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import __version__
+from .. import __version__, clock
 from ..audit import AuditError, AuditTrail, utc_now
 from . import items as it
 from . import locks
@@ -87,7 +86,7 @@ class Console:
 
 
 def new_run_id() -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+    return clock.utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def _format_seconds(seconds: int) -> str:
@@ -258,6 +257,9 @@ class Runner:
             # e.g. an overdue review: allowed to run, but on the record.
             "lint_warnings": list(self.procedure.warnings),
         }
+        shift = clock.shift_seconds()
+        if shift is not None:  # a test's clock: the record says the times are not real
+            fields["clock_shift_seconds"] = shift
         if self.procedure.rollback_sop:
             rb = self.procedure.rollback_sop
             fields["rollback_sop"] = {"id": rb.sop_id, "version": rb.manifest["sop"]["version"], "sha256": rb.file_sha256}

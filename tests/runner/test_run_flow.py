@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
+from helpers import runner_env
 from runkit import alive, command_step, sop_text, wait_gone
 
 from sopdocs.manifest import build_manifest, dumps
@@ -91,13 +91,13 @@ def test_failed_rollback_exits_4_and_keeps_the_lock(project):
 
 
 def test_timeout_is_enforced(project):
-    project.write(sop_text([command_step("Hang.", "echo started >> log; sleep 30", "timeout=1s")]))
-    began = time.monotonic()
+    # Time is the behaviour here: the step ran for its timeout (1 s), then was killed long
+    # before its own 30 s were over. How fast the kill follows: bench/runner_bench.py.
+    project.write(sop_text([command_step("Hang.", "echo started >> log; sleep 30; echo finished >> log", "timeout=1s")]))
     proc = project.run("sops/demo.md", "--yes")
-    assert time.monotonic() - began < 15
     assert proc.returncode == 1, proc.stderr
     end = next(r for r in project.records() if r["event"] == "step.end")
-    assert end["result"] == "timeout" and 900 <= end["duration_ms"] < 5000
+    assert end["result"] == "timeout" and 1000 <= end["duration_ms"] < 30_000
     assert project.log() == ["started", "undo"]
 
 
@@ -380,15 +380,13 @@ def test_manifest_whose_rollback_sop_is_missing_is_refused(project):
 
 
 def test_background_process_does_not_hang_the_step(project):
-    project.write(sop_text([command_step("Daemon.", "sleep 60 &\necho $! > daemon.pid")]))
-    began = time.monotonic()
-    proc = project.run("sops/demo.md", "--yes")
-    elapsed = time.monotonic() - began
+    project.write(sop_text([command_step("Daemon.", "sleep 600 &\necho $! > daemon.pid")]))
+    proc = project.run("sops/demo.md", "--yes", timeout=300)
     daemon = int((project.root / "daemon.pid").read_text())
+    # The run ended while the background process still runs: it did not wait for it.
     assert alive(daemon), "a step's background process outlives a successful step"
     os.kill(daemon, signal.SIGKILL)
     assert proc.returncode == 0, proc.stderr
-    assert elapsed < 30
 
 
 def test_alive_helper_sees_this_process():
@@ -398,7 +396,6 @@ def test_alive_helper_sees_this_process():
 def test_an_overdue_sop_still_runs_and_the_trail_records_the_warning(tmp_path):
     """Staleness is about trust, not executability: an incident must not be blocked."""
     import json
-    import os
     import subprocess
     import sys
 
@@ -424,11 +421,11 @@ rollback:
    ```
 """
     )
-    env = {**os.environ, "SOPDOCS_TODAY": "2026-11-26"}
+    env = runner_env()
     trail = tmp_path / "trail.jsonl"
     done = subprocess.run(
         [sys.executable, "-m", "sopdocs", "run", "sops/old.md", "--yes", "--confirm", "pre-1", "--actor", "ana", "--audit", str(trail)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+        cwd=tmp_path, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "review-overdue" in done.stderr

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
-from helpers import run_sopdocs
+from helpers import CORPORA, require_shared, run_sopdocs
 
 from sopdocs import rules
 from sopdocs.config import config_from_dict
 from sopdocs.lint import lint_paths
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
-pytestmark = pytest.mark.skipif(not CORPORA.is_dir(), reason=f"corpora directory {CORPORA} is missing")
+@pytest.fixture(autouse=True)
+def corpora_present():
+    require_shared(CORPORA)
 
 
 def line_count(data: bytes) -> int:

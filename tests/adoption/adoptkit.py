@@ -4,14 +4,13 @@ real `sopdocs` CLI."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
-from helpers import REPO, run_sopdocs, sopdocs_command  # noqa: F401 - re-exported for the tests
+import pytest
+from helpers import CORPORA, REPO, run_sopdocs, sopdocs_command  # noqa: F401 - re-exported for the tests
 
 TODAY = "2026-11-26"
-CORPORA = REPO.parent / "shared" / "corpora"
 
 
 def sop(sop_id: str, owner: str = "team-sre", last_reviewed: str = "2026-10-01", extra: str = "", body: str = "") -> str:
@@ -78,10 +77,19 @@ def commit(repo: Path, files: dict[str, str] | None = None, message: str = "chan
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def pypi_reachable() -> bool:
-    """Tests that install sopdocs into a fresh environment need the package index."""
-    try:
-        with socket.create_connection(("pypi.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
+# Wheels of sopdocs' dependencies and build backend, downloaded by `scripts/setup test`:
+# tests that install sopdocs into a fresh environment (the GitHub Action's install step,
+# pre-commit's hook environment) install from here, with no package index, so they do
+# not depend on the network or on the machine's clock (TLS certificates).
+WHEELHOUSE = REPO / ".cache" / "wheelhouse"
+
+
+def offline_pip_env() -> dict[str, str]:
+    """pip settings that install from WHEELHOUSE only; fails the test when it is missing."""
+    if not any(WHEELHOUSE.glob("mkdocs-*.whl")):
+        pytest.fail(
+            f"{WHEELHOUSE} holds no wheels: this test installs sopdocs into a fresh environment from it. "
+            "`scripts/setup test` downloads them (run it once, or scripts/test).",
+            pytrace=False,
+        )
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(WHEELHOUSE), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from adoptkit import REPO, TODAY, commit, git, git_env, init_repo, pypi_reachable, run_sopdocs, sop, write
+from adoptkit import REPO, TODAY, commit, git, git_env, init_repo, offline_pip_env, run_sopdocs, sop, write
 
 BIN = Path(sys.executable).parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
@@ -192,7 +192,6 @@ def test_configuration_errors_exit_2(workspace, tmp_path):
     assert runner.action_output("exit-code") == "2"
 
 
-@pytest.mark.skipif(not pypi_reachable(), reason="the install step pip-installs sopdocs's dependencies from PyPI, which is unreachable")
 def test_every_step_including_the_install(workspace, tmp_path):
     # The action as a user pins it: a checkout of the repository (here, of this
     # working tree) at github.action_path.
@@ -203,7 +202,7 @@ def test_every_step_including_the_install(workspace, tmp_path):
     shutil.copytree(REPO / "sopdocs", action_path / "sopdocs", ignore=shutil.ignore_patterns("__pycache__"))
     write(workspace, {"sops/bad.md": sop("bad", owner="no")})
     runner = Runner(workspace, tmp_path, {}, action_path=action_path)
-    env = {"SOPDOCS_TODAY": TODAY, "PATH": os.environ["PATH"].replace(f"{BIN}{os.pathsep}", "")}
+    env = {"SOPDOCS_TODAY": TODAY, "PATH": os.environ["PATH"].replace(f"{BIN}{os.pathsep}", ""), **offline_pip_env()}
 
     code, out, err = runner.run(env=env)
 

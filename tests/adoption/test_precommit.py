@@ -9,6 +9,7 @@ batches. The catalog hook runs once over the whole catalog and reports exactly t
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -17,16 +18,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from adoptkit import REPO, commit, git_env, init_repo, pypi_reachable, sop, write
+from adoptkit import REPO, commit, git_env, init_repo, offline_pip_env, sop, write
 
 BIN = Path(sys.executable).parent
 MANIFEST = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 HOOKS = {hook["id"]: hook for hook in MANIFEST}
 
 
-def pre_commit(repo: Path, *args: str, home: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+def pre_commit(
+    repo: Path, *args: str, home: Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    extra = env or {}
     env = git_env()
     env.update({"PRE_COMMIT_HOME": str(home), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1", "SOPDOCS_TODAY": "2026-11-26"})
+    env.update(extra)
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(
         [str(BIN / "pre-commit"), *args, "--color", "never"], cwd=repo, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -46,16 +51,28 @@ def catalog(count: int = 40) -> dict[str, str]:
 
 def local_config(repo: Path, log: Path) -> None:
     """The manifest's hooks as `repo: local` hooks that run the sopdocs under test
-    (language: system) through a wrapper that records each batch. Everything else
-    (entry, files, pass_filenames, always_run) is the manifest's."""
+    (language: system) through a wrapper that records each batch (one line of
+    arguments per call; see :func:`batches`). Everything else (entry, files,
+    pass_filenames, always_run) is the manifest's."""
     wrapper = repo.parent / "record-batch"
-    wrapper.write_text(f'#!/bin/sh\necho "$#" >> {shlex.quote(str(log))}\nexec "$@"\n', encoding="utf-8")
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {shlex.quote(str(log))}\nexec "$@"\n', encoding="utf-8")
     wrapper.chmod(0o755)
     hooks = []
     for hook in MANIFEST:
         local = {**hook, "language": "system", "entry": f"{wrapper} {BIN / hook['entry'].split()[0]} {hook['entry'].split(maxsplit=1)[1]}"}
         hooks.append(local)
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}), encoding="utf-8")
+
+
+def batches(log: Path, hook_id: str) -> list[list[str]]:
+    """The file arguments of each call of ``hook_id`` that the wrapper recorded."""
+    entry = HOOKS[hook_id]["entry"].split()
+    calls = []
+    for line in log.read_text().splitlines():
+        words = line.split()
+        if words[1:len(entry)] == entry[1:]:
+            calls.append(words[len(entry):])
+    return calls
 
 
 @pytest.fixture
@@ -82,12 +99,11 @@ def test_per_file_hook_in_batches_reports_no_false_catalog_findings(consumer, tm
     proc = pre_commit(consumer, "run", "sopdocs-lint", "--all-files", home=tmp_path / "pc-home")
 
     assert proc.returncode == 0, proc.stdout
-    fixed = len(HOOKS["sopdocs-lint"]["entry"].split())  # the command and its options
-    batches = [int(n) - fixed for n in log.read_text().split()]
-    # 40 SOPs and README.md, which --force-exclude skips
-    assert sum(batches) == 41
+    calls = batches(log, "sopdocs-lint")
+    # 40 SOPs and README.md, which --force-exclude skips, each in exactly one batch
+    assert sorted(f for call in calls for f in call) == sorted(name for name in catalog() if name.endswith(".md"))
     if (os.cpu_count() or 1) > 1:
-        assert len(batches) > 1, "pre-commit should have split the files into batches"
+        assert len(calls) > 1, "pre-commit should have split the files into batches"
 
 
 def test_catalog_hook_sees_every_sop(consumer, tmp_path):
@@ -121,13 +137,21 @@ def test_a_commit_with_a_broken_reference_and_a_duplicate(consumer, tmp_path):
 
 
 def test_hooks_skip_markdown_outside_the_catalog(consumer, tmp_path):
-    local_config(consumer, tmp_path / "batches.log")
+    log = tmp_path / "batches.log"
+    local_config(consumer, log)
     write(consumer, {"docs/notes.md": "no front matter\n", "README.md": "# changed\n"})
     subprocess.run(["git", "-C", str(consumer), "add", "-A"], check=True, env=git_env())
 
     proc = pre_commit(consumer, "run", home=tmp_path / "pc-home")
 
     assert proc.returncode == 0, proc.stdout
+    # Both hooks ran: the per-file one was handed both Markdown files and left them out
+    # (linted, notes.md would be an error: it has no front matter), the catalog one ran once.
+    assert [sorted(call) for call in batches(log, "sopdocs-lint")] == [["README.md", "docs/notes.md"]]
+    assert batches(log, "sopdocs-catalog") == [[]]
+    assert re.search(r"^sopdocs lint\.+Passed$", proc.stdout, re.MULTILINE), proc.stdout
+    assert re.search(r"^sopdocs catalog checks\.+Passed$", proc.stdout, re.MULTILINE), proc.stdout
+    assert "front-matter-missing" not in proc.stdout
 
 
 # --- the real manifest, installed by pre-commit (language: python) ----------------------
@@ -145,14 +169,14 @@ def hook_repo(tmp_path_factory) -> Path:
     return repo
 
 
-@pytest.mark.skipif(not pypi_reachable(), reason="pre-commit installs the hook environment from PyPI, which is unreachable")
 def test_try_repo_with_the_real_manifest(hook_repo, consumer, tmp_path_factory):
     home = tmp_path_factory.mktemp("pre-commit-home")
+    offline = offline_pip_env()
     (consumer / "sops" / "sop-05.md").unlink()
     write(consumer, {"sops/sop-20.md": sop("sop-20", owner="no", extra="related: [sop-21]\n")})
     subprocess.run(["git", "-C", str(consumer), "add", "-A"], check=True, env=git_env())
 
-    proc = pre_commit(consumer, "try-repo", str(hook_repo), home=home, timeout=900)
+    proc = pre_commit(consumer, "try-repo", str(hook_repo), home=home, timeout=900, env=offline)
 
     out = proc.stdout
     assert proc.returncode == 1, out + proc.stderr
@@ -162,5 +186,5 @@ def test_try_repo_with_the_real_manifest(hook_repo, consumer, tmp_path_factory):
 
     # Clean again: both hooks pass.
     subprocess.run(["git", "-C", str(consumer), "reset", "-q", "--hard"], check=True, env=git_env())
-    clean = pre_commit(consumer, "try-repo", str(hook_repo), "--all-files", home=home, timeout=900)
+    clean = pre_commit(consumer, "try-repo", str(hook_repo), "--all-files", home=home, timeout=900, env=offline)
     assert clean.returncode == 0, clean.stdout

@@ -15,13 +15,18 @@ import pytest
 import yaml
 from adoptkit import CORPORA, TODAY, run_sopdocs
 from dateutil.relativedelta import relativedelta
+from helpers import require_shared
 
 from sopdocs.config import config_from_dict
 from sopdocs.lint import lint_paths
 from sopdocs.migrate import migrate_text
 from sopdocs.review import review_state
 
-pytestmark = pytest.mark.skipif(not CORPORA.is_dir(), reason=f"corpora directory {CORPORA} is missing")
+
+@pytest.fixture(autouse=True)
+def corpora_present():
+    require_shared(CORPORA)
+
 
 DAY = dt.date.fromisoformat(TODAY)
 DUE_SOON_DAYS = 30

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import REPO, run_sopdocs
+from helpers import ENGINE_SCHEMAS, REPO, require_shared, run_sopdocs
 from jsonschema import Draft7Validator, Draft202012Validator
 
 EXPORT_TESTS = Path(__file__).resolve().parent
 CONTENT = REPO / "content"
 GOLDEN = EXPORT_TESTS / "golden"
-ENGINE_SCHEMAS = REPO.parent / "shared" / "engine-schemas"
 ARGO_SCHEMA = ENGINE_SCHEMAS / "argo-workflows.api-jsonschema.json"
 GITHUB_SCHEMA = ENGINE_SCHEMAS / "github-workflow.schemastore.json"
 WORKFLOW_TEMPLATE = "io.argoproj.workflow.v1alpha1.WorkflowTemplate"
@@ -43,12 +42,12 @@ def load(path: Path) -> Any:
 
 @functools.cache
 def argo_root() -> dict[str, Any]:
-    return json.loads(ARGO_SCHEMA.read_text(encoding="utf-8"))
+    return json.loads(require_shared(ARGO_SCHEMA).read_text(encoding="utf-8"))
 
 
 @functools.cache
 def github_root() -> dict[str, Any]:
-    return json.loads(GITHUB_SCHEMA.read_text(encoding="utf-8"))
+    return json.loads(require_shared(GITHUB_SCHEMA).read_text(encoding="utf-8"))
 
 
 def argo_workflow_template_schema() -> dict[str, Any]:

@@ -4,9 +4,7 @@ the credential rule's substring pre-filter reports what the plain pattern loop d
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from strategies import TRICKY, anything, bodies, dump, mutated_meta, sop_files, valid_meta, with_front_matter
@@ -15,8 +13,6 @@ from sopdocs import parser, schema
 from sopdocs.model import Position, SopDocument
 from sopdocs.rules import credential_in_command
 from sopdocs.rules._common import iter_commands, source_line
-
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def python_issues(meta):

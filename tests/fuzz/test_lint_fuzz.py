@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from strategies import dump, file_lines, sop_files, steps_body, valid_meta, with_front_matter
@@ -23,7 +22,6 @@ from sopdocs.lint import Finding, blocks_execution, lint_paths
 from sopdocs.schema import load_schema
 from sopdocs.workers import Options
 
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 TODAY = dt.date(2026, 11, 26)
 NEIGHBOUR = (
     "---\nid: neighbour\ntitle: A neighbour\nowner: team-sre\nlast_reviewed: 2026-10-01\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,37 @@ def test_chain_continues_across_runs_and_sops(project):
     assert len({r["run"] for r in records}) == 3
     assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
     assert project.sopdocs("audit", "verify", str(shared)).returncode == 0
+
+
+def _append_many(path: str, run_id: str, count: int, go) -> None:
+    go.wait()
+    trail = AuditTrail(Path(path), run_id)
+    for n in range(count):
+        trail.append("test.event", n=n)
+
+
+def test_concurrent_appends_from_many_processes_keep_one_chain(tmp_path):
+    """Several processes append to one trail at once (runs of several SOPs sharing
+    `--audit`): the file lock keeps the chain linear, no record is lost or torn."""
+    trail, writers, each = tmp_path / "shared.jsonl", 4, 150
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    processes = [context.Process(target=_append_many, args=(str(trail), f"run-{w}", each, go)) for w in range(writers)]
+    for process in processes:
+        process.start()
+    go.set()
+    for process in processes:
+        process.join(120)
+        assert process.exitcode == 0
+    result = verify_file(trail)
+    assert result.ok, (result.error, result.line)
+    assert result.records == writers * each
+    records = [json.loads(line) for line in trail.read_text().splitlines()]
+    for w in range(writers):
+        assert [r["n"] for r in records if r["run"] == f"run-{w}"] == list(range(each))
+    # They really ran at the same time: the runs' records interleave.
+    switches = sum(1 for a, b in itertools.pairwise(records) if a["run"] != b["run"])
+    assert switches > writers
 
 
 def test_trail_records_what_the_issue_asks_for(project):

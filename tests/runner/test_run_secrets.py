@@ -4,6 +4,7 @@ file - not even a part of them split across two reads."""
 from __future__ import annotations
 
 import hashlib
+import sys
 
 from runkit import SECRET, command_step, sop_text
 
@@ -22,11 +23,21 @@ def _assert_absent(text: str, where: str) -> None:
         assert fragment not in text, f"part of the secret ({fragment!r}) in {where}"
 
 
+# Waits until the runner has read everything written to this process's stdout (a pipe):
+# what is written after it arrives in a later read, whatever the machine's speed.
+WAIT_DRAINED = """import fcntl, struct, termios, time
+while struct.unpack("i", fcntl.ioctl(1, termios.FIONREAD, bytes(4)))[0]:
+    time.sleep(0.005)
+"""
+
+
 def test_secret_is_absent_from_output_and_trail(project):
+    (project.root / "wait_drained.py").write_text(WAIT_DRAINED, encoding="utf-8")
     steps = [
         command_step("Use it.", 'printf %s "$TOKEN" | sha256sum > token.sha\necho "token=$TOKEN"\necho "err $TOKEN" >&2'),
-        # The value arrives in two writes, so in two reads of the pipe.
-        command_step("Split it.", 'printf %s "${TOKEN:0:6}"; sleep 0.2; printf "%s\\n" "${TOKEN:6}"'),
+        # The value arrives in two reads of the pipe: the first 6 characters are read
+        # before the rest is written.
+        command_step("Split it.", f'printf %s "${{TOKEN:0:6}}"; {sys.executable} wait_drained.py; printf "%s\\n" "${{TOKEN:6}}"'),
         command_step("Fail with it.", 'echo "failed for $TOKEN"; exit 1'),
     ]
     project.write(sop_text(steps, extra=SECRET_PARAMS, rollback=['text: Undo\n    command: echo "undo $TOKEN"']))

@@ -26,12 +26,14 @@ def fast(
     paths: list[Path] | None = None,
     jobs: int | None = 1,
     cache: bool | None = True,
-    parallel_min: int = 500,
+    parallel_min: int | None = None,
     **kwargs,
 ) -> list[Finding]:
+    """The fast path; ``parallel_min`` None keeps the product's default threshold."""
     config = load_config(root / "sopdocs.yml")
     day = dt.date.fromisoformat(today)
-    options = Options(jobs=jobs, cache=cache, progress=False, parallel_min=parallel_min)
+    threshold = {} if parallel_min is None else {"parallel_min": parallel_min}
+    options = Options(jobs=jobs, cache=cache, progress=False, **threshold)
     result = lint_paths(paths or [root / "sops"], config, day, cwd=root, fast=options, **kwargs)
     assert result.documents == []
     return result.findings

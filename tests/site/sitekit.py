@@ -27,6 +27,7 @@ SOPDOCS_YML = "paths: [content]\nreview_in: 6 months\ndue_soon_days: 30\n"
 
 XSS_ID = "xss-restart-workers"
 XSS_TITLE = "<script>alert(1)</script> Restart <b>workers</b>"
+XSS_NEIGHBOUR_ID = "xss-neighbour-drain"  # relates to and rolls back with the XSS fixture
 DUE_SOON_ID = "due-soon-cache-flush"
 QUOKKA_ID = "quokka-queue-rebalance"
 QUOKKA_OWNER = "team-quokka"

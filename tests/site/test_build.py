@@ -241,6 +241,20 @@ def test_xss_fixture_page_shows_markup_only_escaped(site_build):
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_titles_of_other_sops_are_escaped_where_a_page_links_them(site_build):
+    """An SOP page shows the titles of the SOPs it relates to and rolls back with."""
+    html = site_build.page(f"{sitekit.XSS_NEIGHBOUR_ID}/").read_text(encoding="utf-8")
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; Restart &lt;b&gt;workers&lt;/b&gt;"
+    related = html[html.index('<ul class="sop-related">') :]
+    related = related[: related.index("</ul>")]
+    assert f"{escaped}</a> <code>{sitekit.XSS_ID}</code>" in related
+    assert f"Rebalance the message queue partitions</a> <code>{sitekit.QUOKKA_ID}</code>" in related
+    rollback = html[html.index('class="sop-rollback-link"') :]
+    assert rollback[rollback.index(">") + 1 :].startswith(f"{escaped}</a>")
+    for needle in DANGEROUS:
+        assert needle not in html, f"unescaped {needle!r}"
+
+
 def test_no_page_carries_fixture_markup(site_build):
     """Every page that shows the XSS fixture (catalog, owner, tag pages) escapes it,
     including <title>, and no element anywhere gets an event-handler attribute."""

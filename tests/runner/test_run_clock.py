@@ -78,7 +78,12 @@ def test_clock_dependent_tests_pass_with_the_clock_moved(moved_to, tmp_path):
     if not FAKETIME:
         pytest.fail("faketime is missing: `scripts/setup test` installs Debian's faketime for this test", pytrace=False)
     probe = tmp_path / "machine-date"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SOPDOCS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SOPDOCS_", "FAKETIME"))}
+    # When the whole suite already runs under libfaketime, the nested faketime must start
+    # from the real clock, not add its offset to the outer one.
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split() if "faketime" not in lib]
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
     env[PROBE] = str(probe)
     argv = [FAKETIME, moved_to, sys.executable, "-m", "pytest", "-m", "clock", "-p", "no:xdist", "-p", "no:cacheprovider"]
     argv += ["-q", "-x", "--basetemp", str(tmp_path / "run")]

@@ -46,8 +46,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import generate  # noqa: E402
-from benchkit import command_output, cpu_model, cpus, mem_total_kib  # noqa: E402
+import generate
+from benchkit import command_output, cpu_model, cpus, mem_total_kib
 
 TODAY = "2026-11-26"
 SCHEMA = REPO / "schema" / "sop.schema.json"

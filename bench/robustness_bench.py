@@ -31,7 +31,7 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchkit  # noqa: E402
+import benchkit
 
 REPO = Path(__file__).resolve().parents[1]
 ORDINARY = (REPO / "tests" / "fixtures" / "valid" / "minimal.md").read_text(encoding="utf-8")
@@ -47,8 +47,8 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
 
 def lint_once(path: Path) -> tuple[float, int]:
     """Wall seconds and peak traced bytes of linting one file, in this process."""
-    from sopdocs.config import config_from_dict
-    from sopdocs.lint import lint_paths
+    from sopdocs.core.config import config_from_dict
+    from sopdocs.lint.engine import lint_paths
 
     conf = config_from_dict({}, root=path.parent)
     tracemalloc.start()

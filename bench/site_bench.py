@@ -375,7 +375,7 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 from mkdocs.config import load_config
 from mkdocs.commands import build as build_mod
 from mkdocs.structure.pages import Page
-from sopdocs import mkdocs_plugin
+from sopdocs.site import plugin as mkdocs_plugin
 from sopdocs.site import search
 
 timers = collections.defaultdict(float)

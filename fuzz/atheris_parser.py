@@ -23,11 +23,11 @@ import atheris
 HERE = Path(__file__).resolve().parent
 
 with atheris.instrument_imports(include=["sopdocs", "markdown_it"]):
-    from sopdocs import profiles
-    from sopdocs.config import Config
-    from sopdocs.lint import lint_documents
-    from sopdocs.model import SopDocument
-    from sopdocs.parser import parse_bytes
+    from sopdocs.core import profiles
+    from sopdocs.core.config import Config
+    from sopdocs.core.model import SopDocument
+    from sopdocs.core.parser import parse_bytes
+    from sopdocs.lint.engine import lint_documents
 
 CONFIG = Config(root=HERE, owners=["team-sre"])
 TODAY = dt.date(2026, 11, 26)
@@ -51,7 +51,7 @@ def check_positions(data: bytes, findings) -> None:
             raise AssertionError(f"column outside the line: {finding} (line of {lines[finding.line - 1]} characters)")
 
 
-def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name Atheris expects
+def TestOneInput(data: bytes) -> None:
     doc = parse_bytes(data, SopDocument(path=PATH, display_path="fuzz-input.md"))
     profiles.apply_all([doc], CONFIG)
     findings = lint_documents([doc], CONFIG, TODAY)

@@ -1,3 +1,3 @@
-from .cli import main
+from sopdocs.cli import main
 
 main()

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from sopdocs import clock
-from sopdocs.config import config_from_dict
-from sopdocs.lint import Finding, lint_paths
+from sopdocs.core import clock
+from sopdocs.core.config import config_from_dict
+from sopdocs.lint.engine import Finding, lint_paths
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import MINIMAL, REPO, run_sopdocs
 
-from sopdocs import rules as registry
+from sopdocs.lint import rules as registry
 
 # Reviewed 2026-01-10 with the default 6 months: due 2026-07-10.
 STALE = MINIMAL.replace("id: restart-api", "id: stale-api").replace("2026-10-01", "2026-01-10")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from helpers import MINIMAL
 
-from sopdocs.config import ConfigError, config_from_dict, load_config
-from sopdocs.lint import severity_of
-from sopdocs.rules import RULES
+from sopdocs.core.config import ConfigError, config_from_dict, load_config
+from sopdocs.lint.engine import severity_of
+from sopdocs.lint.rules import RULES
 
 
 def test_defaults(tmp_path):

@@ -9,9 +9,9 @@ import json
 import pytest
 from helpers import CORPORA, require_shared, run_sopdocs
 
-from sopdocs import rules
-from sopdocs.config import config_from_dict
-from sopdocs.lint import lint_paths
+from sopdocs.core.config import config_from_dict
+from sopdocs.lint import rules
+from sopdocs.lint.engine import lint_paths
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,10 @@ import pytest
 from helpers import FIXTURES, TESTS, run_sopdocs
 
 from sopdocs import __version__
-from sopdocs import rules as registry
-from sopdocs.config import load_config
-from sopdocs.lint import Finding, LintResult, lint_paths
-from sopdocs.reporters import REPORTERS, github
+from sopdocs.core.config import load_config
+from sopdocs.lint import rules as registry
+from sopdocs.lint.engine import Finding, LintResult, lint_paths
+from sopdocs.lint.reporters import REPORTERS, github
 
 REPORT_DIR = FIXTURES / "report"
 GOLDEN = TESTS / "golden"

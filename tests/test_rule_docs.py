@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import TESTS
 
-from sopdocs import rules as registry
+from sopdocs.lint import rules as registry
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 RULES = list(registry.RULES.values())

@@ -10,7 +10,7 @@ import yaml
 from helpers import FULL, MINIMAL, REPO, sop
 from jsonschema import Draft202012Validator
 
-from sopdocs.schema import check, field_name, load_schema
+from sopdocs.core.schema import check, field_name, load_schema
 
 BASE = {
     "id": "restart-api",

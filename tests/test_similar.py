@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import random
 
-from sopdocs.similar import closest
+from sopdocs.core.similar import closest
 
 WORDS = ["postgres", "restore", "kafka", "rotate", "cert", "drain", "queue", "billing", "orders", "dns", "cutover", "vault"]
 

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config
-from ..lint import Finding, display_path, lint_documents
-from ..model import SopDocument
-from ..parser import parse_file
-from . import pages
+from sopdocs.core.config import Config
+from sopdocs.core.model import SopDocument
+from sopdocs.core.parser import parse_file
+from sopdocs.lint.engine import Finding, display_path, lint_documents
+from sopdocs.site import pages
 
 
 @dataclass

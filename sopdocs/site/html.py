@@ -16,7 +16,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..parser import STEP_FLAGS
+from sopdocs.core.parser import STEP_FLAGS
 
 esc = html.escape
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from urllib.parse import unquote, urlsplit
 
-from ..model import Section, SopDocument
-from ..review import ReviewState, review_state
-from ..scaffold import slugify
-from .html import attr, esc, md_text, render, render_inline
+from sopdocs.author.scaffold import slugify
+from sopdocs.core.model import Section, SopDocument
+from sopdocs.core.review import ReviewState, review_state
+from sopdocs.site.html import attr, esc, md_text, render, render_inline
 
 ASSET_DIR = "assets/sopdocs"
 # Linked from every page (extra_css / extra_javascript).
@@ -164,7 +164,7 @@ def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due
 def _last_changed(docs: dict[str, SopDocument]) -> dict[str, dt.date]:
     """When each SOP's content last changed (review-date bumps do not count), from git.
     Outside a git repository (a tarball, a temporary copy) there is nothing to show."""
-    from ..history import REVIEW_KEYS, load
+    from sopdocs.core.history import REVIEW_KEYS, load
 
     history = load([doc.path for doc in docs.values()], REVIEW_KEYS)
     found = {src: history.get(doc.path) for src, doc in docs.items()} if history.available else {}
@@ -206,7 +206,7 @@ def sop_page(site: Site, entry: Entry) -> str:
     links = _link_resolver(site, entry)
     parts = [f"# {md_text(entry.title)}", "", _header(site, entry), ""]
     if site.metrics is not None:
-        from .reliability import sop_figures
+        from sopdocs.site.reliability import sop_figures
 
         parts += [sop_figures(site, entry), ""]
     intro = _intro_html(doc, lines, links)
@@ -624,7 +624,7 @@ def generated_pages(site: Site, catalog_src: str = "index.md") -> dict[str, str]
         url = tag_url(tag)
         pages[url.rstrip("/") + ".md"] = _group_page(site, f"Tag: {tag}", entries, _page_url_of(site, url))
     if site.metrics is not None:
-        from .reliability import RELIABILITY_SRC, reliability_page
+        from sopdocs.site.reliability import RELIABILITY_SRC, reliability_page
 
         pages[RELIABILITY_SRC] = reliability_page(site, site.page_url(RELIABILITY_SRC))
     return pages

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..model import SopDocument
-from ..parser import parse_file
-from ..review import review_state
-from ..workers import MAX_DEFAULT_JOBS, analyse_document, combine, cpu_count
-from . import pages
-from .search import write_record
+from sopdocs.core.model import SopDocument
+from sopdocs.core.parser import parse_file
+from sopdocs.core.review import review_state
+from sopdocs.lint.fast import MAX_DEFAULT_JOBS, analyse_document, combine, cpu_count
+from sopdocs.site import pages
+from sopdocs.site.search import write_record
 
 # Below this many SOPs one process is faster than starting others (about 0.3 s each).
 PARALLEL_MIN = 400

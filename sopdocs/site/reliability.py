@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import metrics as m
-from .html import attr, esc, md_text
-from .pages import join_page
+from sopdocs.health import metrics as m
+from sopdocs.site.html import attr, esc, md_text
+from sopdocs.site.pages import join_page
 
 if TYPE_CHECKING:
-    from .pages import Entry, Site
+    from sopdocs.site.pages import Entry, Site
 
 RELIABILITY_SRC = "reliability.md"
 ENV = "SOPDOCS_METRICS"  # set by `sopdocs build --metrics`; paths separated by os.pathsep
@@ -279,7 +279,7 @@ def _rank_key(metrics: SiteMetrics, figures: dict[str, Any]) -> tuple:
 
 
 def _sop_cell(site: Site, entry: Entry | None, sop_id: str, here: str) -> str:
-    from .pages import relative
+    from sopdocs.site.pages import relative
 
     if entry is None:
         return f'<code>{esc(sop_id)}</code> <span class="sop-missing">(not in the catalog)</span>'
@@ -322,7 +322,7 @@ def _legend(metrics: SiteMetrics) -> str:
 
 
 def _never_run(site: Site, here: str) -> tuple[str, int]:
-    from .pages import relative
+    from sopdocs.site.pages import relative
 
     metrics: SiteMetrics = site.metrics
     items = []

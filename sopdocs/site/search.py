@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .pages import Entry, Site
-from .stable_index import stabilise
+from sopdocs.site.pages import Entry, Site
+from sopdocs.site.stable_index import stabilise
 
 
 def record_text(entry: Entry) -> str:

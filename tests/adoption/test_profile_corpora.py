@@ -17,10 +17,10 @@ from adoptkit import CORPORA, TODAY, run_sopdocs
 from dateutil.relativedelta import relativedelta
 from helpers import require_shared
 
-from sopdocs.config import config_from_dict
-from sopdocs.lint import lint_paths
-from sopdocs.migrate import migrate_text
-from sopdocs.review import review_state
+from sopdocs.author.migrate import migrate_text
+from sopdocs.core.config import config_from_dict
+from sopdocs.core.review import review_state
+from sopdocs.lint.engine import lint_paths
 
 
 @pytest.fixture(autouse=True)

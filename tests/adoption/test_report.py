@@ -7,7 +7,7 @@ import json
 import pytest
 from adoptkit import TODAY, run_sopdocs, sop, write
 
-from sopdocs.report import parse_within
+from sopdocs.health.report import parse_within
 
 CATALOG = {
     "sops/overdue.md": sop("overdue", owner="team-sre", last_reviewed="2026-03-01"),  # due 2026-09-01

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from adoptkit import TODAY, commit, git, run_sopdocs, sop
 
-from sopdocs import history
-from sopdocs.config import config_from_dict
-from sopdocs.lint import parse_paths
+from sopdocs.core import history
+from sopdocs.core.config import config_from_dict
+from sopdocs.lint.engine import parse_paths
 from sopdocs.site.pages import build_site, sop_page
 
 

@@ -22,9 +22,9 @@ from exportkit import (
 )
 from helpers import MINIMAL
 
-from sopdocs.config import config_from_dict
-from sopdocs.engines import dump_yaml
-from sopdocs.export import ManifestInvalid, export_paths
+from sopdocs.core.config import config_from_dict
+from sopdocs.export.engines import dump_yaml
+from sopdocs.export.writer import ManifestInvalid, export_paths
 
 TYPED = """---
 id: typed-params
@@ -260,7 +260,7 @@ def test_rollback_sop_with_lint_errors_blocks_the_engine_export(tmp_path):
 
 
 def test_invalid_manifest_is_a_bug_not_an_output(tmp_path, monkeypatch):
-    import sopdocs.export as core
+    import sopdocs.export.writer as core
 
     project = project_with(tmp_path, **{"restart-api": MINIMAL})
     real = core.build_manifest

@@ -15,7 +15,7 @@ from exportkit import CONTENT, GOLDEN, REPO, SUFFIX, content_ids, export, load
 from helpers import FIXTURES, MINIMAL
 from jsonschema import Draft202012Validator
 
-from sopdocs.schema import load_schema
+from sopdocs.core.schema import load_schema
 
 SCHEMA_FILE = REPO / "schema" / "manifest.schema.json"
 

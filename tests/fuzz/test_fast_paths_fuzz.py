@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from strategies import TRICKY, anything, bodies, dump, mutated_meta, sop_files, valid_meta, with_front_matter
 
-from sopdocs import parser, schema
-from sopdocs.model import Position, SopDocument
-from sopdocs.rules import credential_in_command
-from sopdocs.rules._common import iter_commands, source_line
+from sopdocs.core import parser, schema
+from sopdocs.core.model import Position, SopDocument
+from sopdocs.lint.rules import credential_in_command
+from sopdocs.lint.rules._common import iter_commands, source_line
 
 
 def python_issues(meta):

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from strategies import dump, file_lines, sop_files, steps_body, valid_meta, with_front_matter
 
-from sopdocs.config import config_from_dict
-from sopdocs.export import export_paths
-from sopdocs.lint import Finding, blocks_execution, lint_paths
-from sopdocs.schema import load_schema
-from sopdocs.workers import Options
+from sopdocs.core.config import config_from_dict
+from sopdocs.core.schema import load_schema
+from sopdocs.export.writer import export_paths
+from sopdocs.lint.engine import Finding, blocks_execution, lint_paths
+from sopdocs.lint.fast import Options
 
 TODAY = dt.date(2026, 11, 26)
 NEIGHBOUR = (

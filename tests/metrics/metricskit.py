@@ -15,7 +15,7 @@ from pathlib import Path
 
 from helpers import runner_env, sopdocs_command
 
-from sopdocs import audit
+from sopdocs.run import audit
 
 # The site builds' day: more than 90 days after the runs, so alpha, beta and gamma are
 # "not run for a long time". (Here, not in conftest: `from conftest import` picks

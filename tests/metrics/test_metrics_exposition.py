@@ -10,7 +10,7 @@ from metricskit import Writer
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_prometheus
 
-from sopdocs import metrics as m
+from sopdocs.health import metrics as m
 
 LABELS = ("sop_id", "version", "owner")
 

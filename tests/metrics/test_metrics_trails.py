@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from metricskit import Writer
 
-from sopdocs import metrics as m
+from sopdocs.health import metrics as m
 
 
 def document(*paths: Path, today: dt.date | None = None, **settings) -> dict:

@@ -30,8 +30,8 @@ def test_sop_outside_the_named_files_is_known(tmp_path):
     """Linting one file still resolves ids against the configured catalog paths."""
     import datetime as dt
 
-    from sopdocs.config import config_from_dict
-    from sopdocs.lint import lint_paths
+    from sopdocs.core.config import config_from_dict
+    from sopdocs.lint.engine import lint_paths
 
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.md").write_text(related("related: [scale-api]\n"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from runkit import command_step, sop_text
 
-from sopdocs.audit import GENESIS, AuditError, AuditTrail, canonical, record_hash, verify_file
+from sopdocs.run.audit import GENESIS, AuditError, AuditTrail, canonical, record_hash, verify_file
 
 TWO_STEPS = [command_step("One.", "echo 1 >> log"), command_step("Two.", "echo 2 >> log")]
 

@@ -14,7 +14,7 @@ import pytest
 from helpers import REPO, TODAY
 from runkit import command_step, sop_text
 
-from sopdocs import clock
+from sopdocs.core import clock
 
 FAKETIME = shutil.which("faketime")
 # Where test_runs_fall_on_the_tests_day writes the machine's date, when asked to.

@@ -11,8 +11,8 @@ from pathlib import Path
 from helpers import runner_env
 from runkit import alive, command_step, sop_text, wait_gone
 
-from sopdocs.manifest import build_manifest, dumps
-from sopdocs.parser import parse_file
+from sopdocs.core.parser import parse_file
+from sopdocs.export.manifest import build_manifest, dumps
 
 UNDO_BOTH = ["text: Undo step 2\n    command: echo undo-2 >> log", "text: Undo step 1\n    command: echo undo-1 >> log"]
 

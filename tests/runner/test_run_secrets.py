@@ -8,7 +8,7 @@ import sys
 
 from runkit import SECRET, command_step, sop_text
 
-from sopdocs.runner.process import Redactor, StreamCapture
+from sopdocs.run.process import Redactor, StreamCapture
 
 SECRET_PARAMS = "parameters:\n  token:\n    secret: true\n  database:\n    resource: true\n"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sopdocs.config import load_config
-from sopdocs.lint import Finding, lint_paths
-from sopdocs.workers import Options
+from sopdocs.core.config import load_config
+from sopdocs.lint.engine import Finding, lint_paths
+from sopdocs.lint.fast import Options
 
 TODAY = "2026-11-26"
 

@@ -11,8 +11,9 @@ import os
 import pytest
 from lintkit import cache_files, fast, reference
 
-from sopdocs import cache, workers
-from sopdocs.config import load_config
+from sopdocs.core.config import load_config
+from sopdocs.lint import cache
+from sopdocs.lint import fast as workers
 
 EXPECTED_RULES = {
     "link-broken", "related-unknown", "review-overdue", "review-in-future", "field-type", "field-unknown",
@@ -117,16 +118,16 @@ def test_fingerprint_covers_what_results_depend_on(catalog, monkeypatch, change)
     config = load_config(catalog / "sopdocs.yml")
     before = cache.fingerprint(config)
     if change == "schema":
-        import sopdocs.schema
+        import sopdocs.core.schema
 
-        text = sopdocs.schema.schema_text("sop")
-        monkeypatch.setattr(sopdocs.schema, "schema_text", lambda name="sop": text.replace('"minLength": 1', '"minLength": 2', 1))
+        text = sopdocs.core.schema.schema_text("sop")
+        monkeypatch.setattr(sopdocs.core.schema, "schema_text", lambda name="sop": text.replace('"minLength": 1', '"minLength": 2', 1))
     elif change == "version":
         monkeypatch.setattr(cache, "__version__", "99.0")
     elif change == "code":
         monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited")
     elif change == "rules":
-        from sopdocs import rules
+        from sopdocs.lint import rules
 
         monkeypatch.setattr(rules, "RULES", {k: v for k, v in rules.RULES.items() if k != "step-empty"})
     elif change == "library":

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from sopdocs.config import load_config
-from sopdocs.export import export_paths
+from sopdocs.core.config import load_config
+from sopdocs.export.writer import export_paths
 
 
 @pytest.mark.parametrize("target", ["manifest", "argo"])

@@ -23,7 +23,7 @@ def test_more_workers_than_chunks(catalog):
 
 
 def test_few_files_need_no_workers(catalog, monkeypatch):
-    from sopdocs import workers
+    from sopdocs.lint import fast as workers
 
     def refuse(*args, **kwargs):
         raise AssertionError("started worker processes for 300 files")
@@ -60,7 +60,7 @@ def test_cli_rejects_zero_jobs(catalog):
 
 
 def test_no_worker_processes_falls_back_to_one(catalog, monkeypatch):
-    from sopdocs import workers
+    from sopdocs.lint import fast as workers
 
     def unavailable(method):
         raise OSError("no semaphores in this sandbox")
@@ -73,7 +73,7 @@ def test_a_dead_worker_does_not_lose_files(catalog, monkeypatch):
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from sopdocs import workers
+    from sopdocs.lint import fast as workers
 
     class DyingPool:
         """Finishes two chunks, then reports the pool broken (a worker was killed)."""

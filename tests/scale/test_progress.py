@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from sopdocs import progress
+from sopdocs.core import progress
 
 
 class Terminal(io.StringIO):
@@ -85,9 +85,9 @@ def test_cli_lint_is_quiet_when_piped(catalog):
 def test_lint_shows_progress_on_a_terminal(catalog, monkeypatch, jobs):
     import datetime as dt
 
-    from sopdocs.config import load_config
-    from sopdocs.lint import lint_paths
-    from sopdocs.workers import Options
+    from sopdocs.core.config import load_config
+    from sopdocs.lint.engine import lint_paths
+    from sopdocs.lint.fast import Options
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
@@ -101,8 +101,8 @@ def test_lint_shows_progress_on_a_terminal(catalog, monkeypatch, jobs):
 
 def test_parse_paths_shows_progress_on_a_terminal(catalog, monkeypatch):
     """Export and the other callers that read whole documents."""
-    from sopdocs.config import load_config
-    from sopdocs.lint import discover, parse_paths
+    from sopdocs.core.config import load_config
+    from sopdocs.lint.engine import discover, parse_paths
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from sopdocs import rules as registry
-from sopdocs import workers
+from sopdocs.lint import fast as workers
+from sopdocs.lint import rules as registry
 
 # What a rule's source may use to depend on something besides its document's bytes.
 OUTSIDE = re.compile(r"ctx\.today|doc_review|review_state|\.is_file\(|\.exists\(|\bopen\(|\.stat\(|\bos\.|datetime|\.path\b")

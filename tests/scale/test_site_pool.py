@@ -13,10 +13,10 @@ import lintkit
 import markdown
 import pytest
 
-from sopdocs.config import load_config
+from sopdocs.core.config import load_config
+from sopdocs.lint.fast import display_paths
 from sopdocs.site import pages, prepare, search
 from sopdocs.site.build import make_site
-from sopdocs.workers import display_paths
 
 TODAY = dt.date(2026, 11, 26)
 OPTIONS = prepare.MarkdownOptions(["toc", "tables", "fenced_code", "attr_list"], {"toc": {"permalink": True}})

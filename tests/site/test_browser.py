@@ -10,7 +10,7 @@ import re
 import pytest
 import sitekit
 
-from sopdocs.scaffold import slugify
+from sopdocs.author.scaffold import slugify
 from sopdocs.site import pages
 
 BUILD_DAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)

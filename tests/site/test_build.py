@@ -15,7 +15,7 @@ import pytest
 import sitekit
 import yaml
 
-from sopdocs.scaffold import slugify
+from sopdocs.author.scaffold import slugify
 
 
 def front_matter(text: str) -> dict:

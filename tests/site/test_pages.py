@@ -3,7 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
-from sopdocs.model import SopDocument
+from sopdocs.core.model import SopDocument
 from sopdocs.site import pages
 
 

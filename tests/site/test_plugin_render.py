@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sopdocs.mkdocs_plugin import SopdocsPlugin
 from sopdocs.site import pages
+from sopdocs.site.plugin import SopdocsPlugin
 
 
 class FakePage:

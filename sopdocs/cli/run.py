@@ -1,0 +1,208 @@
+"""`sopdocs run` and `sopdocs audit verify`: thin, like the rest of the CLI.
+
+Heavy imports stay inside the commands so `sopdocs lint` does not pay for them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+def default_actor(environ: dict[str, str] | os._Environ) -> str:
+    """Who runs: $SOPDOCS_ACTOR, else the CI's user ($GITHUB_ACTOR), else the login."""
+    for name in ("SOPDOCS_ACTOR", "GITHUB_ACTOR", "USER", "LOGNAME"):
+        if environ.get(name):
+            return environ[name]
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _prompt_secret(name: str, spec: dict) -> str | None:
+    import getpass
+
+    description = f" ({spec['description']})" if spec.get("description") else ""
+    try:
+        return getpass.getpass(f"{name}{description} [secret, not echoed]: ")
+    except EOFError:
+        return None
+
+
+@click.command()
+@click.argument("target", metavar="MANIFEST_OR_SOP_ID")
+@click.option(
+    "--param",
+    "-p",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeatable). Not for secrets: use SOP_PARAM_<NAME> or the prompt.",
+)
+@click.option("--role", help="Your role, checked against the SOP's execution_roles.")
+@click.option("--actor", help="Who runs (default: $SOPDOCS_ACTOR, $GITHUB_ACTOR, else your login).")
+@click.option("--yes", "-y", is_flag=True, help="Confirm automated steps. Never confirms steps that need a human.")
+@click.option(
+    "--confirm",
+    "confirm_ids",
+    multiple=True,
+    metavar="ID",
+    help="Confirm this step, precondition or rollback action in advance, as you (repeatable; ids: see --dry-run).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan with the resolved commands; run nothing.")
+@click.option(
+    "--audit",
+    "audit_path",
+    type=click.Path(dir_okay=False),
+    help="Audit trail to append to (default: .sopdocs/audit/<sop-id>.jsonl).",
+)
+@click.option(
+    "--lock-dir",
+    envvar="SOPDOCS_LOCK_DIR",
+    type=click.Path(file_okay=False),
+    default=".sopdocs/locks",
+    show_default=True,
+    help="Directory of the run locks (or $SOPDOCS_LOCK_DIR).",
+)
+@click.option("--break-stale-lock", is_flag=True, help="Break a lock whose process is dead (recorded in the audit trail).")
+@click.option(
+    "--kill-grace",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="After a timeout or interrupt: seconds between SIGTERM and SIGKILL.",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Lint as of this day (default: $SOPDOCS_TODAY, else the clock).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: nearest sopdocs.yml or pyproject.toml).",
+)
+def run(
+    target,
+    assignments,
+    role,
+    actor,
+    yes,
+    confirm_ids,
+    dry_run,
+    audit_path,
+    lock_dir,
+    break_stale_lock,
+    kill_grace,
+    today,
+    config_path,
+):
+    """Run one SOP on this machine, with run locks, rollback and an audit trail.
+
+    MANIFEST_OR_SOP_ID is a manifest (.json), an SOP file (.md) or the id of an SOP
+    under the config's paths. SOPs are linted first; one with lint errors is refused.
+
+    Exit codes: 0 success; 1 failed and rolled back (or nothing had started);
+    2 usage error; 4 failed and NOT restored; 5 refused before any step.
+    """
+    from sopdocs.cli import _config, _today
+    from sopdocs.core import clock
+    from sopdocs.run import EXIT_REFUSED, EXIT_USAGE, Runner, RunOptions
+    from sopdocs.run import items as phases
+    from sopdocs.run.load import LoadError, load_target
+    from sopdocs.run.parameters import ParameterError, merge_specs, parse_assignments, resolve
+
+    config = _config(config_path)
+    cwd = Path.cwd()
+    interactive = sys.stdin.isatty()
+
+    def fail(message: str) -> None:
+        click.echo(f"sopdocs: {message}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    try:
+        clock.shift_seconds()
+    except clock.ClockError as exc:
+        fail(str(exc))
+
+    try:
+        procedure = load_target(target, config, _today(today), cwd)
+    except LoadError as exc:
+        fail(str(exc))
+    for warning in procedure.warnings + (procedure.rollback_sop.warnings if procedure.rollback_sop else []):
+        click.echo(warning, err=True)
+    specs = merge_specs(
+        procedure.manifest["parameters"], procedure.rollback_sop.manifest["parameters"] if procedure.rollback_sop else []
+    )
+    try:
+        params = resolve(specs, parse_assignments(assignments), os.environ, _prompt_secret if interactive else None)
+    except ParameterError as exc:
+        fail(str(exc))
+
+    options = RunOptions(
+        actor=actor or default_actor(os.environ),
+        role=role,
+        yes=yes,
+        confirm=frozenset(confirm_ids),
+        dry_run=dry_run,
+        audit_path=Path(audit_path) if audit_path else None,
+        lock_dir=Path(lock_dir),
+        break_stale_lock=break_stale_lock,
+        grace=kill_grace,
+        interactive=interactive,
+        cwd=cwd,
+    )
+    runner = Runner(procedure, params, options)
+    unknown = runner.unknown_confirmations()
+    if unknown:
+        fail(f"--confirm {unknown[0]}: no such step, precondition or action; --dry-run lists the ids")
+    missing = runner.missing_confirmations((phases.PRECONDITION, phases.STEP))
+    for note in runner.missing_confirmations((phases.ROLLBACK,)):
+        click.echo(f"sopdocs: warning: a rollback would stop at {note}", err=True)
+    problem = None
+    if missing:
+        problem = "this run has no terminal (stdin is not a TTY), so nobody can be asked; confirm in advance:\n  " + "\n  ".join(
+            missing
+        )
+    if dry_run:
+        runner.print_plan()
+        refused = runner.refusal()
+        if problem:
+            fail(problem)
+        if refused:
+            click.echo(f"sopdocs: a run would be refused: {refused[1]}", err=True)
+            sys.exit(EXIT_REFUSED)
+        return
+    if problem:
+        fail(problem)
+    sys.exit(runner.execute())
+
+
+@click.group()
+def audit():
+    """Audit trails written by `sopdocs run`."""
+
+
+@audit.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def verify(file):
+    """Check the hash chain of an audit trail (JSON Lines).
+
+    Exit codes: 0 intact; 1 broken (the first bad line is named); 2 unreadable.
+    """
+    from sopdocs.run.audit import verify_file
+
+    try:
+        result = verify_file(Path(file))
+    except OSError as exc:
+        raise click.UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    if result.ok:
+        click.echo(f"{file}: {result.records} records, chain intact (last hash {result.head})")
+        return
+    click.echo(f"{file}:{result.line}: {result.error}", err=True)
+    click.echo(f"{file}: chain BROKEN at line {result.line}; the {result.records} records before it are intact", err=True)
+    sys.exit(1)

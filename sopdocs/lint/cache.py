@@ -1,0 +1,231 @@
+"""The lint cache: per-file lint results, keyed by the file's content hash.
+
+``.sopdocs-cache/`` next to the config file (else in the working directory) holds one
+JSON file per *fingerprint*: sopdocs' version and code, the versions of the parsing and
+validating libraries, the SOP schema, the configuration, and the rule set. Anything
+that changes one of them selects another file, so a stale result is never used. Inside,
+an entry is keyed by the SHA-256 of a file's bytes; its value is what the file yields
+that does not depend on the date or on other files (see :mod:`sopdocs.workers`).
+
+The directory is safe to delete at any time. A file that cannot be read or decoded, or
+an entry that does not have the expected shape, is ignored (and the file analysed
+again); the cache is replaced atomically, so a crash or a concurrent run never leaves
+half a file behind (the last writer wins).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sopdocs import __version__
+
+DIR_NAME = ".sopdocs-cache"
+FORMAT = 1
+# Fingerprint files kept in the directory (other configs, older sopdocs versions).
+KEEP_FILES = 4
+# Entries appended to the log before it is folded into the main file (at least; or a
+# quarter of the entries, whichever is more).
+LOG_MAX = 500
+# Libraries whose behaviour shapes lint results.
+LIBRARIES = ("PyYAML", "markdown-it-py", "jsonschema", "jsonschema-rs", "python-dateutil")
+
+
+def cache_dir(config: Any, cwd: Path | None = None) -> Path:
+    """Where the cache of this configuration lives."""
+    if getattr(config, "source", None) is not None:
+        return Path(config.source).parent / DIR_NAME
+    return (cwd or Path.cwd()) / DIR_NAME
+
+
+def enabled_in(config: Any) -> bool:
+    """The config's `cache` setting (default true)."""
+    return (getattr(config, "raw", None) or {}).get("cache", True) is not False
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """sopdocs' own source and data files and the libraries' versions: an edited
+    checkout (editable install, same version number) gets a fresh cache."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{name}={version}\0".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(config: Any, extra: str = "") -> str:
+    """Everything besides a file's bytes that its cached results depend on."""
+    from sopdocs.core import profiles
+    from sopdocs.core.schema import schema_text
+    from sopdocs.lint import rules as registry
+
+    parts = {
+        "format": FORMAT,
+        "version": __version__,
+        "code": code_fingerprint(),
+        "schema": hashlib.sha256(schema_text("sop").encode()).hexdigest(),
+        "config": config.fingerprint(),
+        # A profile may read the default owner from a file of the documentation tool.
+        "default_owner": profiles.default_owner(config),
+        "rules": [[rule.ID, rule.CODE, rule.SCOPE] for rule in registry.RULES.values()],
+        "extra": extra,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class LintCache:
+    """The entries of one fingerprint: ``get(sha256)``, ``put(sha256, entry)``, ``save()``.
+
+    Two files: ``lint-<key>.json``, all entries, replaced atomically; and
+    ``lint-<key>.log``, entries added since, one JSON line each, appended. A re-lint
+    after editing a few files appends a few lines instead of rewriting every entry;
+    the log is folded into the main file once it grows (or when stale entries are
+    dropped). A line cut short by a crash is skipped when reading.
+    """
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.path = directory / f"lint-{key[:20]}.json"
+        self.log = self.path.with_suffix(".log")
+        self.entries: dict[str, Any] = {}
+        self.logged = 0  # entries in the log file
+        self.new: dict[str, Any] = {}  # entries to write
+        self.used: set[str] = set()
+        self.rewrite = False  # the main file must be rewritten (bad entries were dropped)
+        self.hits = 0
+        self.misses = 0
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError, RecursionError):  # missing, unreadable or corrupt: start empty
+            data = None
+        if (
+            isinstance(data, dict)
+            and data.get("format") == FORMAT
+            and data.get("fingerprint") == self.key
+            and isinstance(data.get("entries"), dict)
+        ):
+            self.entries = data["entries"]
+        try:
+            lines = self.log.read_bytes().split(b"\n")
+        except OSError:
+            return
+        for line in lines:
+            try:
+                sha, entry = json.loads(line)
+            except (ValueError, TypeError, RecursionError):  # an empty, cut-off or foreign line
+                continue
+            if isinstance(sha, str):
+                self.entries[sha] = entry
+                self.logged += 1
+
+    def get(self, sha256: str) -> Any:
+        entry = self.entries.get(sha256)
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self.used.add(sha256)
+        return entry
+
+    def discard(self, sha256: str) -> None:
+        """Forget an entry that turned out to be unusable."""
+        if self.entries.pop(sha256, None) is not None:
+            self.used.discard(sha256)
+            self.hits -= 1
+            self.misses += 1
+            self.rewrite = True
+
+    def put(self, sha256: str, entry: Any) -> None:
+        self.entries[sha256] = entry
+        self.new[sha256] = entry
+        self.used.add(sha256)
+
+    def save(self) -> None:
+        """Write what changed. Entries unused in this run are kept unless they
+        outnumber the used ones (then the catalog has moved on)."""
+        stale = len(self.entries) - len(self.used) > len(self.used)
+        fold = self.logged + len(self.new) > max(LOG_MAX, len(self.entries) // 4)
+        try:
+            if self.rewrite or stale or fold:
+                self._write_all(stale)
+            elif self.new:
+                self._append()
+        except OSError:  # a read-only checkout, a full disk: linting still worked
+            pass
+
+    def _append(self) -> None:
+        if not self.path.exists():  # the log only extends a main file
+            return self._write_all(False)
+        lines = b"".join(json.dumps([sha, entry], separators=(",", ":")).encode() + b"\n" for sha, entry in self.new.items())
+        # One write in append mode: concurrent runs do not interleave their lines.
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, lines)
+        finally:
+            os.close(fd)
+
+    def _write_all(self, drop_stale: bool) -> None:
+        entries = {k: v for k, v in self.entries.items() if k in self.used} if drop_stale else self.entries
+        data = {"format": FORMAT, "fingerprint": self.key, "entries": entries}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            _atomic_write(ignore, b"# Created by sopdocs: a cache, safe to delete.\n*\n")
+        _atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
+        try:
+            self.log.unlink()
+        except FileNotFoundError:
+            pass
+        self._prune()
+
+    def _prune(self) -> None:
+        """Keep the newest few fingerprints, so old versions and configs do not pile up."""
+        files = sorted(self.directory.glob("lint-*.json"), key=_mtime, reverse=True)
+        for old in files[KEEP_FILES:]:
+            if old != self.path:
+                for path in (old, old.with_suffix(".log")):
+                    try:
+                        path.unlink()
+                    except OSError:
+                        pass
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,437 @@
+"""Lint many SOPs fast: per-file work in parallel and cached, catalog work in one place.
+
+`sopdocs lint` splits the rules in two:
+
+* **per-file, static**: what a file's bytes decide under a given configuration: parse
+  problems, the schema, the steps, credentials, placeholders. This is almost all of the
+  work. It runs once per distinct file content, in worker processes when there are many
+  files, and its findings are stored in the cache (:mod:`sopdocs.cache`) under the
+  file's SHA-256.
+* **everything else**, run on every lint from a few *facts* per file (the id,
+  ``related``, ``rollback``, the review keys and their positions, the links): the review
+  rules, which depend on today; ``link-broken``, which depends on other files
+  existing; and the catalog-wide rules (duplicate ids, references between SOPs).
+
+Results are identical to :func:`sopdocs.lint.lint_documents` over fully parsed
+documents (tests/scale proves it on generated catalogs), sorted the same way, whatever
+the number of workers and whatever was cached.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import gc
+import hashlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sopdocs.core.model import Link, Position, SopDocument
+from sopdocs.lint import rules as registry
+
+# Document rules whose findings are not a function of the file's bytes and the config.
+# The review rules depend on today; link-broken on whether other files exist.
+# tests/scale checks that no other document rule reads the date or the file system.
+DYNAMIC_RULES = frozenset({"review-overdue", "review-due-soon", "review-in-future", "link-broken"})
+# Front-matter keys that the dynamic and catalog rules read.
+FACT_KEYS = ("id", "related", "rollback", "last_reviewed", "review_in")
+# Below this many files to analyse, starting worker processes (about 0.3 s of CPU
+# each) costs more than it saves (about 1.3 ms of CPU per file).
+PARALLEL_MIN = 500
+# Files per task sent to a worker: large enough to amortise the messages, small
+# enough to balance the load and move the progress line.
+CHUNK = 50
+
+
+@dataclass(frozen=True)
+class Options:
+    """How :func:`lint_files` runs. ``jobs``: processes that parse, this one included
+    (None: one per CPU when at least ``parallel_min`` files need parsing; 1: no workers). ``cache``: read and write
+    the lint cache (None: unless the config says `cache: false`). ``progress``: None
+    shows a progress line on a terminal (see :mod:`sopdocs.progress`)."""
+
+    jobs: int | None = None
+    cache: bool | None = None
+    cache_dir: Path | None = None
+    progress: bool | None = None
+    parallel_min: int = PARALLEL_MIN
+
+
+# Default number of workers at most (more is allowed with --jobs): each costs an
+# interpreter's start-up and memory, and the main process's share stays serial.
+MAX_DEFAULT_JOBS = 8
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def static_rule_ids() -> frozenset[str]:
+    return frozenset(r.ID for r in registry.RULES.values() if r.SCOPE == "document" and r.ID not in DYNAMIC_RULES)
+
+
+def dynamic_rule_ids() -> frozenset[str]:
+    return frozenset(r.ID for r in registry.RULES.values() if r.SCOPE == "catalog" or r.ID in DYNAMIC_RULES)
+
+
+# --- one file --------------------------------------------------------------------------
+
+
+def analyse(path: Path, display: str, config: Any, today: dt.date) -> tuple[str, dict[str, Any]]:
+    """Parse one file and run the static rules: (sha256 of the bytes read, or "" when
+    the file was not read; the cache entry)."""
+    from sopdocs.core.parser import parse_file
+
+    doc = parse_file(path, display, config.max_file_size)
+    return doc.sha256, analyse_document(doc, config, today)
+
+
+def analyse_document(doc: SopDocument, config: Any, today: dt.date) -> dict[str, Any]:
+    """The cache entry of a parsed document: its static findings and its facts. Applies
+    the config's profile to ``doc`` (as every lint does)."""
+    from sopdocs.core import profiles
+    from sopdocs.lint.engine import lint_documents
+
+    profiles.apply_all([doc], config)
+    findings = lint_documents([doc], config, today, None, False, set(static_rule_ids()))
+    return {
+        "f": [[f.line, f.column, f.code, f.rule, f.severity, f.message] for f in findings],
+        "d": facts(doc),
+    }
+
+
+def facts(doc: SopDocument) -> dict[str, Any]:
+    """What the dynamic and catalog rules need of a document (JSON-ready)."""
+    meta = None
+    positions = []
+    if doc.meta is not None:
+        meta = {key: doc.meta[key] for key in FACT_KEYS if key in doc.meta}
+        if "rollback" in meta and not isinstance(meta["rollback"], dict):
+            meta["rollback"] = []  # steps: nothing for the rules to resolve
+        for path, position in doc.key_positions.items():
+            if _needed(path):
+                positions.append([list(path), position.line, position.column])
+    return {
+        "m": meta,
+        "l": doc.front_matter_line,
+        "p": positions,
+        "k": [[link.target, link.position.line, link.position.column] for link in doc.links],
+        "r": doc.cache.get("renamed"),
+        "pr": doc.cache.get("profile"),
+    }
+
+
+def _needed(path: tuple[Any, ...]) -> bool:
+    """Whether the dynamic and catalog rules may ask for this position: the fact keys,
+    the items of `related`, `rollback.sop` (others fall back to these, as before)."""
+    if len(path) == 1:
+        return path[0] in FACT_KEYS
+    return len(path) == 2 and (path[0] == "related" or path == ("rollback", "sop"))
+
+
+def light_document(
+    path: Path, display: str, sha256: str, entry: dict[str, Any], positions: dict[tuple[int, int], Position] | None = None
+) -> SopDocument:
+    """A document with just the facts; raises on an entry of the wrong shape.
+    ``positions`` shares equal (immutable) positions between documents."""
+    data = entry["d"]
+    meta = data["m"]
+    if meta is not None and not isinstance(meta, dict):
+        raise TypeError("meta")
+    shared = {} if positions is None else positions
+
+    def position(line: Any, column: Any) -> Position:
+        found = shared.get((line, column))
+        if found is None:
+            found = shared[(line, column)] = Position(int(line), int(column))
+        return found
+
+    doc = SopDocument(path=path, display_path=display, meta=meta, front_matter_line=int(data["l"]), sha256=sha256)
+    doc.key_positions = {tuple(p): position(line, column) for p, line, column in data["p"]}
+    doc.links = [Link(str(target), position(line, column)) for target, line, column in data["k"]]
+    if data["r"] is not None:
+        doc.cache["renamed"] = dict(data["r"])
+    if data["pr"] is not None:
+        doc.cache["profile"] = str(data["pr"])
+    return doc
+
+
+def static_findings(display: str, entry: dict[str, Any]) -> list[Any]:
+    from sopdocs.lint.engine import Finding
+
+    return [Finding(display, int(line), int(column), str(code), str(rule), str(severity), str(message))
+            for line, column, code, rule, severity, message in entry["f"]]
+
+
+def file_sha256(path: Path, max_bytes: int) -> str:
+    """SHA-256 of the file, or "" when it cannot be read or is over the size limit
+    (such files are not cached: the parser reports them without reading them)."""
+    try:  # os.open/os.read: a tenth of a warm run is spent here, and file objects cost more
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return ""
+    chunks, size = [], 0
+    try:
+        while size <= max_bytes:
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        return ""
+    return hashlib.sha256(b"".join(chunks)).hexdigest()
+
+
+# --- worker processes -------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(config: Any, today: dt.date) -> None:
+    _worker["config"] = config
+    _worker["today"] = today
+    gc.disable()  # see lint_files
+    # Ctrl-C is the main process's to handle: it stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _analyse_chunk(items: list[tuple[int, Path, str]]) -> list[tuple[int, str, dict[str, Any]]]:
+    config, today = _worker["config"], _worker["today"]
+    return [(index, *analyse(path, display, config, today)) for index, path, display in items]
+
+
+def _run(
+    items: list[tuple[int, Path, str]], config: Any, today: dt.date, jobs: int, progress: Any
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, sha256, entry) of each item, in any order. ``jobs`` processes share the
+    work: this one and ``jobs - 1`` workers."""
+    done: set[int] = set()
+    if jobs > 1 and len(items) > CHUNK:
+        chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+        try:
+            yield from _run_pool(chunks, config, today, min(jobs, len(chunks)) - 1, progress, done)
+        except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
+            # No worker processes here (no semaphores, a sandbox), or one died (killed
+            # for memory?): what is left is analysed in this process.
+            pass
+    for index, path, display in items:
+        if index not in done:
+            yield index, *analyse(path, display, config, today)
+            progress.advance()
+
+
+def _run_pool(
+    chunks: list[list[tuple[int, Path, str]]], config: Any, today: dt.date, workers: int, progress: Any, done: set[int]
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    # spawn: a fresh interpreter per worker, safe in threaded hosts (pytest-xdist, IDEs)
+    # and the same on every platform. Its start-up (about 0.2 s) is hidden: this
+    # process analyses chunks too, from the other end of the queue, whenever every
+    # worker has work.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(config, today))
+    pending = collections.deque(chunks)
+    running: set[Any] = set()
+    try:
+        while pending or running:
+            while pending and len(running) < 2 * workers:
+                running.add(pool.submit(_analyse_chunk, pending.popleft()))
+            finished = {future for future in running if future.done()}
+            if not finished and pending:
+                chunk = pending.pop()
+                for index, path, display in chunk:
+                    done.add(index)
+                    yield index, *analyse(path, display, config, today)
+                progress.advance(len(chunk))
+                continue
+            if not finished:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                running.discard(future)
+                results = future.result()
+                for result in results:
+                    done.add(result[0])
+                    yield result
+                progress.advance(len(results))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- the whole run ------------------------------------------------------------------------
+
+
+def catalog_extra(files: list[Path], explicit: list[Any], config: Any, cwd: Path) -> list[Path]:
+    """The catalog's SOPs that are not among ``files`` (see :func:`sopdocs.lint.lint_paths`),
+    without walking the catalog again when the named paths include its roots."""
+    from sopdocs.lint.engine import _catalog_files
+
+    named = {cwd / raw for raw in explicit}
+    roots = [config.root / p for p in config.paths]
+    if all(root in named for root in roots):
+        return []  # every catalog file was found under the same path already
+    linted = set(files)
+    return [path for path in _catalog_files(config, cwd) if path not in linted]
+
+
+def display_paths(paths: list[Path], cwd: Path) -> list[str]:
+    """:func:`sopdocs.lint.display_path` of each path, resolving each directory once
+    (a symlinked file is still resolved itself)."""
+    from sopdocs.lint.engine import display_path
+
+    base = str(cwd.resolve())
+    prefix = base.rstrip("/") + "/"
+    directories: dict[str, str] = {}
+    out = []
+    for path in paths:
+        text = str(path)
+        if os.sep == "/" and text.startswith("/") and path.name not in ("", ".", "..") and not os.path.islink(text):
+            parent, _, name = text.rpartition("/")
+            resolved = directories.get(parent)
+            if resolved is None:
+                resolved = directories[parent] = str(Path(parent or "/").resolve())
+            full = resolved.rstrip("/") + "/" + name
+            out.append(full[len(prefix) :] if full.startswith(prefix) else text)
+        else:
+            out.append(display_path(path, cwd))
+    return out
+
+
+def lint_files(
+    files: list[Path],
+    catalog: list[Path],
+    config: Any,
+    today: dt.date,
+    cwd: Path,
+    catalog_checks: bool = True,
+    document_checks: bool = True,
+    options: Options | None = None,
+) -> Any:
+    """Lint ``files`` (with ``catalog``: more SOPs known to the catalog checks but not
+    reported on). Returns a :class:`~sopdocs.lint.LintResult` without documents."""
+    # The run allocates a few hundred thousand long-lived objects (cache entries,
+    # facts) and almost no reference cycles (parsing 1,000 SOPs leaves about 15
+    # objects for the cycle collector), so the collector's full passes over the
+    # growing heap are pure cost: up to half of a warm run. Reference counting still
+    # frees everything else as usual.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_files(files, catalog, config, today, cwd, catalog_checks, document_checks, options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _lint_files(
+    files: list[Path],
+    catalog: list[Path],
+    config: Any,
+    today: dt.date,
+    cwd: Path,
+    catalog_checks: bool,
+    document_checks: bool,
+    options: Options | None,
+) -> Any:
+    from sopdocs.core.progress import Progress
+    from sopdocs.lint.cache import LintCache, cache_dir, enabled_in, fingerprint
+    from sopdocs.lint.engine import LintResult
+
+    options = options or Options()
+    paths = [*files, *catalog]
+    displays = display_paths(paths, cwd)
+    store = None
+    if options.cache or (options.cache is None and enabled_in(config)):
+        store = LintCache(options.cache_dir or cache_dir(config, cwd), fingerprint(config))
+
+    results: list[tuple[str, dict[str, Any]] | None] = [None] * len(paths)
+    todo: list[int] = []
+    for index, path in enumerate(paths):
+        entry = None
+        if store is not None and store.entries:
+            sha = file_sha256(path, config.max_file_size)
+            entry = store.get(sha) if sha else None
+            if entry is not None:
+                results[index] = (sha, entry)
+        if entry is None:
+            todo.append(index)
+
+    if options.jobs is not None:  # asked for: worker processes whenever there are two chunks
+        jobs = options.jobs
+    else:
+        jobs = min(cpu_count(), MAX_DEFAULT_JOBS) if len(todo) >= options.parallel_min else 1
+    with Progress("linting", len(paths), enabled=options.progress) as progress:
+        progress.advance(len(paths) - len(todo))
+        items = [(index, paths[index], displays[index]) for index in todo]
+        for index, sha, entry in _run(items, config, today, jobs, progress):
+            results[index] = (sha, entry)
+            if store is not None and sha:
+                store.put(sha, entry)
+
+    def reanalyse(index: int) -> tuple[str, dict[str, Any]]:  # an unusable cache entry: analyse again
+        if store is not None:
+            store.discard(results[index][0])  # type: ignore[index]
+        sha, entry = analyse(paths[index], displays[index], config, today)
+        if store is not None and sha:
+            store.put(sha, entry)
+        return sha, entry
+
+    findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
+    if store is not None:
+        store.save()
+    return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+
+
+def combine(
+    paths: list[Path],
+    displays: list[str],
+    results: list[Any],
+    reported: int,
+    config: Any,
+    today: dt.date,
+    catalog_checks: bool = True,
+    document_checks: bool = True,
+    reanalyse: Any = None,
+) -> tuple[list[Any], list[SopDocument]]:
+    """Every finding, from each file's (sha256, cache entry): the static findings of the
+    first ``reported`` files, then the dynamic and catalog rules over light documents.
+    Returns the sorted findings and the light documents of the reported files."""
+    from sopdocs.lint.engine import lint_documents
+
+    docs: list[SopDocument] = []
+    findings = []
+    shared: dict[tuple[int, int], Position] = {}
+    for index, result in enumerate(results):
+        assert result is not None
+        sha, entry = result
+        try:
+            doc = light_document(paths[index], displays[index], sha, entry, shared)
+            static = static_findings(displays[index], entry) if index < reported and document_checks else []
+        except (KeyError, TypeError, ValueError, AttributeError):
+            if reanalyse is None:
+                raise
+            sha, entry = reanalyse(index)
+            doc = light_document(paths[index], displays[index], sha, entry)
+            static = static_findings(displays[index], entry) if index < reported and document_checks else []
+        docs.append(doc)
+        findings.extend(static)
+
+    linted, known = docs[:reported], docs[reported:]
+    select = set(dynamic_rule_ids()) if document_checks else {r.ID for r in registry.RULES.values() if r.SCOPE == "catalog"}
+    if linted or known:
+        findings.extend(lint_documents(linted, config, today, known, catalog_checks, select))
+    findings.sort()
+    return findings, linted

@@ -1,0 +1,35 @@
+"""A front-matter key appears twice in the same mapping.
+
+## What it does
+Reports the second occurrence of a key; the first value is the one sopdocs uses.
+
+## Why is this bad?
+Most YAML loaders silently keep the last value, so an edit to the first occurrence has
+no effect and reviewers read a value that is not the one in force.
+
+## Example
+```yaml
+owner: team-payments
+last_reviewed: 2026-01-10
+owner: team-sre
+```
+
+## Use instead
+```yaml
+owner: team-sre
+last_reviewed: 2026-01-10
+```
+"""
+
+from sopdocs.lint.rules._common import parse_problems
+
+ID = "duplicate-key"
+CODE = "SOP004"
+SEVERITY = "error"
+SCOPE = "document"
+PARSE = True
+DEFAULT: dict = {}
+
+
+def check(doc, conf, ctx):
+    yield from parse_problems(doc, ID)

@@ -1,0 +1,43 @@
+"""A required front-matter key is missing.
+
+## What it does
+Checks that `id`, `title`, `owner`, `preconditions` and `last_reviewed` are present
+(a missing `rollback` is reported by `rollback-missing`), and that mappings inside the
+front matter have their required keys (a precondition mapping needs `text`).
+
+## Why is this bad?
+These keys are what makes an SOP trustworthy at 3 a.m.: who owns it, what must hold
+before starting, and when it was last checked.
+
+## Example
+```yaml
+id: rotate-db-password
+title: Rotate the database password
+preconditions: [A maintenance window is open.]
+rollback: {sop: restore-db-password}
+last_reviewed: 2026-10-01
+```
+
+## Use instead
+```yaml
+id: rotate-db-password
+title: Rotate the database password
+owner: team-data-platform
+preconditions: [A maintenance window is open.]
+rollback: {sop: restore-db-password}
+last_reviewed: 2026-10-01
+```
+The finding points at the front matter's opening line (or the mapping that lacks the key).
+"""
+
+from sopdocs.lint.rules._common import schema_problems
+
+ID = "field-missing"
+CODE = "SOP101"
+SEVERITY = "error"
+SCOPE = "document"
+DEFAULT: dict = {}
+
+
+def check(doc, conf, ctx):
+    yield from schema_problems(doc, ID)

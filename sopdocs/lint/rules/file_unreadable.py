@@ -1,0 +1,31 @@
+"""The file cannot be read as UTF-8 text: binary content, bytes that are not UTF-8,
+a size over the limit, or an I/O error.
+
+## What it does
+Reports files under the SOP paths that sopdocs cannot read as text. Nothing else is
+checked in such a file.
+
+## Why is this bad?
+A binary or mis-encoded file in the catalog is either a mistake (an image saved as
+`.md`, a file exported in Latin-1) or will render as garbage on the site.
+
+## Example
+A file saved in Windows-1252 containing `Caf\\xe9` (byte `0xe9`).
+
+## Use instead
+Save the file as UTF-8 (a UTF-8 byte-order mark and CRLF line endings are fine). Move
+images and other assets out of the SOP paths, or list them under `exclude`.
+"""
+
+from sopdocs.lint.rules._common import parse_problems
+
+ID = "file-unreadable"
+CODE = "SOP001"
+SEVERITY = "error"
+SCOPE = "document"
+PARSE = True
+DEFAULT: dict = {}
+
+
+def check(doc, conf, ctx):
+    yield from parse_problems(doc, ID)

@@ -48,7 +48,7 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
 def lint_once(path: Path) -> tuple[float, int]:
     """Wall seconds and peak traced bytes of linting one file, in this process."""
     from sopdocs.core.config import config_from_dict
-    from sopdocs.lint.engine import lint_paths
+    from sopdocs.lint.files import lint_paths
 
     conf = config_from_dict({}, root=path.parent)
     tracemalloc.start()

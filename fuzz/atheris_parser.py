@@ -23,7 +23,6 @@ import atheris
 HERE = Path(__file__).resolve().parent
 
 with atheris.instrument_imports(include=["sopdocs", "markdown_it"]):
-    from sopdocs.core import profiles
     from sopdocs.core.config import Config
     from sopdocs.core.model import SopDocument
     from sopdocs.core.parser import parse_bytes
@@ -52,8 +51,7 @@ def check_positions(data: bytes, findings) -> None:
 
 
 def TestOneInput(data: bytes) -> None:
-    doc = parse_bytes(data, SopDocument(path=PATH, display_path="fuzz-input.md"))
-    profiles.apply_all([doc], CONFIG)
+    doc = parse_bytes(data, SopDocument(path=PATH, display_path="fuzz-input.md"), CONFIG)
     findings = lint_documents([doc], CONFIG, TODAY)
     check_positions(data, findings)
 

@@ -15,7 +15,8 @@ import pytest
 
 from sopdocs.core import clock
 from sopdocs.core.config import config_from_dict
-from sopdocs.lint.engine import Finding, lint_paths
+from sopdocs.lint.engine import Finding
+from sopdocs.lint.files import lint_paths
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

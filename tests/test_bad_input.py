@@ -13,8 +13,8 @@ import pytest
 from helpers import MINIMAL, run_sopdocs, sop
 
 from sopdocs.core.config import config_from_dict
-from sopdocs.lint.engine import lint_paths
 from sopdocs.lint.fast import Options
+from sopdocs.lint.files import lint_paths
 
 GOOD = MINIMAL.replace("id: restart-api", "id: good-neighbour")
 # Reviewed 2026-01-10: due 2026-07-10, overdue on 2026-11-26 (line 5).

@@ -186,7 +186,7 @@ def test_rules_lists_every_rule(tmp_path):
     lines = proc.stdout.splitlines()
     assert len(lines) == len(registry.RULES) == 23
     for line, rule in zip(lines, registry.RULES.values()):
-        assert line.split()[:3] == [rule.CODE, rule.ID, rule.SEVERITY]
+        assert line.split()[:3] == [rule.code, rule.id, rule.severity]
 
 
 def test_rules_as_json(tmp_path):

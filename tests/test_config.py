@@ -8,8 +8,7 @@ import pytest
 from helpers import MINIMAL
 
 from sopdocs.core.config import ConfigError, config_from_dict, load_config
-from sopdocs.lint.engine import severity_of
-from sopdocs.lint.rules import RULES
+from sopdocs.lint import rules
 
 
 def test_defaults(tmp_path):
@@ -22,26 +21,49 @@ def test_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
-        ({"review-due-soon": "error"}, {"review-due-soon": {"severity": "error"}}),
-        ({"SOP302": "off"}, {"review-due-soon": {"severity": "off"}}),
-        ({"sop302": False}, {"review-due-soon": {"severity": "off"}}),
-        ({"review-due-soon": {"days": 7}}, {"review-due-soon": {"days": 7}}),
+        ({"review-due-soon": "error"}, rules.Setting("error", {})),
+        ({"SOP302": "off"}, rules.Setting("off", {})),
+        ({"sop302": False}, rules.Setting("off", {})),
+        ({"review-due-soon": {"days": 7}}, rules.Setting("warning", {"days": 7})),
     ],
 )
 def test_rules_by_id_or_code(setting, expected):
-    assert config_from_dict({"rules": setting}).rules == expected
+    assert rules.settings(config_from_dict({"rules": setting}))["review-due-soon"] == expected
 
 
 def test_severity_falls_back_to_the_rule_default():
-    config = config_from_dict({"rules": {"review-due-soon": {"days": 7}}})
-    assert severity_of(RULES["review-due-soon"], config) == "warning"
-    assert severity_of(RULES["review-overdue"], config) == "error"
+    settings = rules.settings(config_from_dict({"rules": {"review-due-soon": {"days": 7}}}))
+    assert settings["review-due-soon"].severity == "warning"
+    assert settings["review-overdue"].severity == "error"
+
+
+def test_rules_that_do_not_apply_to_other_formats_are_off_under_a_profile():
+    settings = rules.settings(config_from_dict({"profile": "govuk", "rules": {"steps-missing": "warning"}}))
+    assert settings["rollback-missing"].severity == "off"  # OTHER_FORMATS = False
+    assert settings["steps-missing"].severity == "warning"  # turned on again by the config
+    assert settings["owner-unknown"].severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"rollback-mising": "off"}, "rules: unknown rule `rollback-mising`; did you mean `rollback-missing`?"),
+        ({"review-due-soon": {"dayz": 400}}, "rules: review-due-soon: unknown option `dayz`; did you mean `days`?"),
+        ({"review-due-soon": {"days": "14"}}, "rules: review-due-soon: option `days` must be a whole number, not the text `14`"),
+        ({"review-due-soon": {"days": -1}}, "rules: review-due-soon: option `days`: -1 is less than the minimum of 0"),
+        ({"step-empty": {"days": 3}}, "rules: step-empty: unknown option `days`; it has no options, only `severity`"),
+    ],
+)
+def test_bad_rule_settings_are_config_errors(setting, message):
+    config = config_from_dict({"rules": setting}, Path("/project/sopdocs.yml"))
+    with pytest.raises(ConfigError) as info:
+        rules.settings(config)
+    assert str(info.value) == f"/project/sopdocs.yml: {message}"
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"rules": {"rollback-mising": "off"}}, "unknown rule `rollback-mising`; did you mean `rollback-missing`?"),
         ({"rules": {"review-due-soon": "loud"}}, "invalid setting at rules.review-due-soon"),
         ({"due_soon_days": -1}, "invalid setting at due_soon_days"),
         ({"review_in": "half a year"}, "invalid setting at review_in"),

@@ -11,7 +11,7 @@ from helpers import CORPORA, require_shared, run_sopdocs
 
 from sopdocs.core.config import config_from_dict
 from sopdocs.lint import rules
-from sopdocs.lint.engine import lint_paths
+from sopdocs.lint.files import lint_paths
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def test_lint_every_corpus_file(tmp_path):
     outside = [f for f in result.findings if not (1 <= f.line <= lines[f.path] and f.column >= 1)]
     assert outside == []
     for f in result.findings:
-        assert rules.RULES[f.rule].CODE == f.code
+        assert rules.RULES[f.rule].code == f.code
         assert f.severity in ("error", "warning")
         assert f.message.strip()
 

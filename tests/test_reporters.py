@@ -15,7 +15,8 @@ from helpers import FIXTURES, TESTS, run_sopdocs
 from sopdocs import __version__
 from sopdocs.core.config import load_config
 from sopdocs.lint import rules as registry
-from sopdocs.lint.engine import Finding, LintResult, lint_paths
+from sopdocs.lint.engine import Finding, LintResult
+from sopdocs.lint.files import lint_paths
 from sopdocs.lint.reporters import REPORTERS, github
 
 REPORT_DIR = FIXTURES / "report"
@@ -93,7 +94,7 @@ def test_json_contract(result):
     for entry in report["findings"]:
         assert set(entry) == {"path", "line", "column", "rule", "code", "severity", "message"}
         assert isinstance(entry["line"], int) and isinstance(entry["column"], int)
-        assert registry.RULES[entry["rule"]].CODE == entry["code"]
+        assert registry.RULES[entry["rule"]].code == entry["code"]
         assert entry["severity"] in ("error", "warning")
     assert report["findings"][0] == {
         "path": "broken.md",
@@ -172,7 +173,7 @@ def test_sarif_results_point_at_their_rules(result):
     run = log["runs"][0]
     descriptors = run["tool"]["driver"]["rules"]
     assert run["tool"]["driver"]["version"] == __version__
-    assert [d["id"] for d in descriptors] == [r.CODE for r in registry.RULES.values()]
+    assert [d["id"] for d in descriptors] == [r.code for r in registry.RULES.values()]
     assert len(run["results"]) == len(result.findings)
     for res, finding in zip(run["results"], result.findings):
         assert descriptors[res["ruleIndex"]]["id"] == res["ruleId"] == finding.code

@@ -10,7 +10,8 @@ import yaml
 from helpers import FULL, MINIMAL, REPO, sop
 from jsonschema import Draft202012Validator
 
-from sopdocs.core.schema import check, field_name, load_schema
+from sopdocs.core.schema import field_name, load_schema
+from sopdocs.lint.rules import front_matter_issues as check
 
 BASE = {
     "id": "restart-api",

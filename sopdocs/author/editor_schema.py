@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sopdocs.core.profiles import PROFILES, aliases_of, is_active, relaxed_schema
-
-if TYPE_CHECKING:
-    from sopdocs.core.config import Config
+from sopdocs.core.config import Config
+from sopdocs.core.schema import load_schema, relaxed_schema
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
@@ -23,12 +21,9 @@ DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 def editor_schema(config: Config) -> dict[str, Any]:
     """The schema for SOP files of this config's profile, with the keys as that format
     writes them (`owner_slack`, `last_reviewed_on`, ...)."""
-    from sopdocs.core.schema import load_schema
-
-    if not is_active(config):
+    if not config.reads_other_format:
         return copy.deepcopy(load_schema("sop"))
-    profile = PROFILES[config.profile]
-    schema = relaxed_schema(profile.required, aliases_of(config))
+    schema = relaxed_schema(config.handbook.required, config.field_aliases())
     properties = schema["properties"]
     if config.profile == "giantswarm":
         if "owner" in properties:

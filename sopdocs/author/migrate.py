@@ -22,6 +22,7 @@ from sopdocs.core.config import Config
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_bytes
 from sopdocs.core.review import DEFAULT_REVIEW_IN
+from sopdocs.lint.rules import explain
 
 PRECONDITIONS_PLACEHOLDER = (
     "preconditions:\n"
@@ -74,16 +75,15 @@ def migrate_text(original: str, path: Path, config: Config) -> Migration:
     doc = parse_bytes(text.encode("utf-8"), SopDocument(path=path, display_path=str(path)))
     result = Migration(path, original, original)
     if doc.meta is None:
-        problem = next((p.message for p in doc.problems), "no front matter")
+        problem = next((explain(p) for p in doc.problems), "no front matter")
         result.notes.append(f"skipped: {problem}")
         result.skipped = True
         return result
     mapped = copy.copy(doc)
-    mapped.cache = {}
     mapped.key_positions = dict(doc.key_positions)
-    profiles.apply(mapped, config, profiles.default_owner(config))
+    profiles.apply(mapped, config.handbook, config.field_aliases(), config.owner_default)
     new_meta = mapped.meta or {}
-    aliases = profiles.aliases_of(config)
+    aliases = config.field_aliases()
 
     lines = text.split("\n")
     close = doc.body_line - 2  # index of the closing `---`

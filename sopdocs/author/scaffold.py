@@ -6,20 +6,17 @@ import datetime as dt
 import json
 import os
 import re
-import unicodedata
 from importlib import resources
 from pathlib import Path
+
+from sopdocs.core.text import slugify
+from sopdocs.errors import UsageError
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-class ScaffoldError(Exception):
-    pass
-
-
-def slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:100].strip("-")
+class ScaffoldError(UsageError):
+    """The SOP cannot be written as asked (a bad id, an existing file)."""
 
 
 def template_text() -> str:

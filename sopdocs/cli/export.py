@@ -11,11 +11,13 @@ from pathlib import Path
 
 import click
 
-from sopdocs.cli import _config, _today, config_option, today_option
+from sopdocs.cli.options import command, config_option, project_config, resolve_today, today_option
+from sopdocs.core.text import plural
+from sopdocs.errors import UsageError
 from sopdocs.export.writer import TARGETS
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--out",
@@ -43,23 +45,20 @@ def export(paths, out_dir, target, argo_image, runs_on, today, config_path):
     The formats and their mappings are described in docs/manifest.md.
     """
     from sopdocs.export.writer import EngineOptions, export_paths
-    from sopdocs.lint.engine import UsageError
 
-    config = _config(config_path)
-    day = _today(today)
+    config = project_config(config_path)
+    day = resolve_today(today)
     defaults = EngineOptions()
     options = EngineOptions(argo_image=argo_image or defaults.argo_image, runs_on=runs_on or defaults.runs_on)
     try:
         result = export_paths(paths, config, day, Path(out_dir), target, options=options)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
     except OSError as exc:
-        raise click.UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     for refusal in result.refused:
         for line in refusal.lines():
             click.echo(line, err=True)
     count = len(result.written)
-    summary = f"exported {count} SOP{'s' if count != 1 else ''} to {out_dir}"
+    summary = f"exported {plural(count, 'SOP')} to {out_dir}"
     if result.refused:
         summary += f"; {len(result.refused)} not exported"
     click.echo(summary, err=True)

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import click
 
+from sopdocs.cli.options import command, group, project_config, resolve_today
+from sopdocs.errors import EXIT_USAGE, SopdocsError, UsageError
+
 
 def default_actor(environ: dict[str, str] | os._Environ) -> str:
     """Who runs: $SOPDOCS_ACTOR, else the CI's user ($GITHUB_ACTOR), else the login."""
@@ -35,7 +38,7 @@ def _prompt_secret(name: str, spec: dict) -> str | None:
         return None
 
 
-@click.command()
+@command()
 @click.argument("target", metavar="MANIFEST_OR_SOP_ID")
 @click.option(
     "--param",
@@ -109,29 +112,26 @@ def run(
     Exit codes: 0 success; 1 failed and rolled back (or nothing had started);
     2 usage error; 4 failed and NOT restored; 5 refused before any step.
     """
-    from sopdocs.cli import _config, _today
     from sopdocs.core import clock
-    from sopdocs.run import EXIT_REFUSED, EXIT_USAGE, Runner, RunOptions
     from sopdocs.run import items as phases
-    from sopdocs.run.load import LoadError, load_target
-    from sopdocs.run.parameters import ParameterError, merge_specs, parse_assignments, resolve
+    from sopdocs.run.load import load_target
+    from sopdocs.run.parameters import merge_specs, parse_assignments, resolve
+    from sopdocs.run.runner import EXIT_REFUSED, Runner, RunOptions
 
-    config = _config(config_path)
+    config = project_config(config_path)
+    day = resolve_today(today)
     cwd = Path.cwd()
     interactive = sys.stdin.isatty()
 
     def fail(message: str) -> None:
+        # The runner's own style: what stops a run is one `sopdocs:` line, no usage text.
         click.echo(f"sopdocs: {message}", err=True)
         sys.exit(EXIT_USAGE)
 
     try:
         clock.shift_seconds()
-    except clock.ClockError as exc:
-        fail(str(exc))
-
-    try:
-        procedure = load_target(target, config, _today(today), cwd)
-    except LoadError as exc:
+        procedure = load_target(target, config, day, cwd)
+    except SopdocsError as exc:
         fail(str(exc))
     for warning in procedure.warnings + (procedure.rollback_sop.warnings if procedure.rollback_sop else []):
         click.echo(warning, err=True)
@@ -140,7 +140,7 @@ def run(
     )
     try:
         params = resolve(specs, parse_assignments(assignments), os.environ, _prompt_secret if interactive else None)
-    except ParameterError as exc:
+    except SopdocsError as exc:
         fail(str(exc))
 
     options = RunOptions(
@@ -182,7 +182,7 @@ def run(
     sys.exit(runner.execute())
 
 
-@click.group()
+@group()
 def audit():
     """Audit trails written by `sopdocs run`."""
 
@@ -199,7 +199,7 @@ def verify(file):
     try:
         result = verify_file(Path(file))
     except OSError as exc:
-        raise click.UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
     if result.ok:
         click.echo(f"{file}: {result.records} records, chain intact (last hash {result.head})")
         return

@@ -14,10 +14,12 @@ import datetime as dt
 import math
 import os
 
+from sopdocs.errors import UsageError
+
 SHIFT_ENV = "SOPDOCS_TEST_CLOCK_SHIFT"
 
 
-class ClockError(ValueError):
+class ClockError(UsageError):
     """$SOPDOCS_TEST_CLOCK_SHIFT is not a number of seconds."""
 
 

@@ -1,11 +1,14 @@
 """Project configuration: `[tool.sopdocs]` in pyproject.toml, or sopdocs.yml.
 
 The nearest config file in the working directory or its parents wins; `--config`
-names one explicitly. Paths in it are relative to the file's directory.
+names one explicitly. Paths in it are relative to the file's directory. The `rules`
+section is checked against the rule modules by the linter
+(:func:`sopdocs.lint.rules.settings`), which owns them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -14,18 +17,18 @@ from typing import Any
 
 import yaml
 
-from sopdocs.core.parser import DEFAULT_MAX_BYTES
+from sopdocs.core.history import REVIEW_KEYS
+from sopdocs.core.profiles import PROFILES, Profile
 from sopdocs.core.review import DEFAULT_DUE_SOON_DAYS, DEFAULT_REVIEW_IN
+from sopdocs.errors import ConfigError
 
 YAML_NAMES = ("sopdocs.yml", "sopdocs.yaml", ".sopdocs.yml")
 DEFAULT_RUBBER_STAMP_DAYS = 365
+# Files larger than this are not parsed (`max_file_size`).
+DEFAULT_MAX_BYTES = 1024 * 1024
 
 
-class ConfigError(Exception):
-    """A configuration problem: exit code 2, message names the file."""
-
-
-@dataclass
+@dataclass(eq=False)
 class Config:
     root: Path
     source: Path | None = None
@@ -35,7 +38,7 @@ class Config:
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS
     owners: list[str] | None = None
     max_file_size: int = DEFAULT_MAX_BYTES
-    # Reading handbooks in other formats (sopdocs/profiles.py)
+    # Reading handbooks in other formats (sopdocs/core/profiles.py)
     profile: str = "sopdocs"
     aliases: dict[str, str] = field(default_factory=dict)
     default_owner: str | None = None
@@ -43,13 +46,55 @@ class Config:
     # A review bump with no other change to the file for longer than this is reported
     # as a possible rubber stamp (`sopdocs report`); 0 switches the check off.
     rubber_stamp_days: int = DEFAULT_RUBBER_STAMP_DAYS
+    # Per-rule settings as the file writes them (by id or code); sopdocs.lint.rules
+    # checks and resolves them.
     rules: dict[str, Any] = field(default_factory=dict)
-    site: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """A stable text of everything that changes lint results (for caches)."""
         return json.dumps(self.raw, sort_keys=True, default=str)
+
+    @property
+    def where(self) -> str:
+        """How messages name this configuration: its file, else "config"."""
+        return str(self.source) if self.source else "config"
+
+    @property
+    def handbook(self) -> Profile:
+        """The handbook profile the SOPs are written in."""
+        return PROFILES[self.profile]
+
+    @property
+    def reads_other_format(self) -> bool:
+        """Whether parsing maps the front matter (another format, aliases, a default owner)."""
+        return self.handbook.foreign or bool(self.aliases) or bool(self.default_owner)
+
+    def field_aliases(self) -> dict[str, str]:
+        """Old key -> sopdocs key: the profile's aliases, then the config's own `aliases`."""
+        return {**self.handbook.aliases, **self.aliases}
+
+    def review_keys(self) -> tuple[str, ...]:
+        """The front-matter keys, as written in the files, that record a review."""
+        keys = list(REVIEW_KEYS)
+        keys += [old for old, new in self.field_aliases().items() if new in REVIEW_KEYS]
+        return tuple(dict.fromkeys(keys))
+
+    @functools.cached_property
+    def owner_default(self) -> str | None:
+        """The owner of pages that name none: the config's `default_owner`, else the
+        site-wide owner in the profile's documentation tool's own config."""
+        if self.default_owner:
+            return self.default_owner
+        source = self.handbook.default_owner_from
+        if source is None:
+            return None
+        try:
+            data = yaml.safe_load((self.root / source[0]).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):  # a missing or unreadable site config: no default
+            return None
+        value = data.get(source[1]) if isinstance(data, dict) else None
+        return value if isinstance(value, str) and value.strip() else None
 
 
 def find_config(start: Path) -> Path | None:
@@ -92,40 +137,24 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config
 
 
 def config_from_dict(data: Any, source: Path | None = None, root: Path | None = None) -> Config:
-    from jsonschema import Draft202012Validator
-
-    from sopdocs.core.schema import load_schema
+    from sopdocs.core.schema import first_error
 
     where = str(source) if source else "config"
     if isinstance(data, dict) and isinstance(data.get("rules"), dict):
         # YAML 1.1 reads an unquoted `off` as false: `step-empty: off` means "off".
         data = {**data, "rules": {k: "off" if v is False else v for k, v in data["rules"].items()}}
-    errors = sorted(Draft202012Validator(load_schema("config")).iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        location = ".".join(str(p) for p in first.absolute_path) or "top level"
-        raise ConfigError(f"{where}: invalid setting at {location}: {first.message}")
+    problem = first_error(data, "config")
+    if problem:
+        raise ConfigError(f"{where}: invalid setting at {problem}")
     root = root or (source.parent if source else Path.cwd())
     config = Config(root=root, source=source, raw=data)
-    from sopdocs.core.profiles import PROFILES
-
     profile = PROFILES[data.get("profile", "sopdocs")]
     # The profile's defaults first; the file's own settings override them.
     if profile.review_in:
         config.review_in = profile.review_in
     config.extensions = list(profile.extensions)
-    for rule_id in profile.rules_off:
-        config.rules[rule_id] = {"severity": "off"}
-    keys = ("paths", "exclude", "review_in", "due_soon_days", "owners", "max_file_size", "site")
+    keys = ("paths", "exclude", "review_in", "due_soon_days", "owners", "max_file_size", "rules")
     for key in (*keys, "profile", "aliases", "default_owner", "extensions", "rubber_stamp_days"):
         if key in data:
             setattr(config, key, data[key])
-    from sopdocs.lint.rules import resolve
-
-    for name, setting in data.get("rules", {}).items():
-        try:
-            rule = resolve(name)
-        except KeyError as exc:
-            raise ConfigError(f"{where}: rules: {exc.args[0]}") from None
-        config.rules[rule.ID] = setting if isinstance(setting, dict) else {"severity": setting}
     return config

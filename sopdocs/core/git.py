@@ -9,8 +9,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sopdocs.errors import UsageError
 
-class GitError(Exception):
+
+class GitError(UsageError):
     """git is missing, the directory is not in a repository, or a revision is unknown."""
 
 

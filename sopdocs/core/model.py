@@ -6,9 +6,12 @@ front matter delimiters, so they can be shown as ``path:line:col``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sopdocs.core.frontmatter import FrontMatter
 
 # A path into the front matter, as JSON Schema reports it: ("rollback", 1, "command").
 FieldPath = tuple[str | int, ...]
@@ -22,11 +25,13 @@ class Position:
 
 @dataclass(frozen=True)
 class ParseProblem:
-    """A problem found while reading the file, before any rule runs."""
+    """A problem found while reading the file, before any rule runs: what the parser
+    saw. The rule it belongs to says it in words (sopdocs.lint.rules)."""
 
-    rule: str  # the readable rule id, e.g. "yaml-syntax"
+    rule: str  # the readable id of the rule that reports it, e.g. "yaml-syntax"
+    kind: str  # what was found, e.g. "tab", "not-utf8" (each rule lists its kinds)
     position: Position
-    message: str
+    details: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,6 @@ class Step:
     def command(self) -> CodeBlock | None:
         return self.commands[0] if self.commands else None
 
-    @property
-    def is_manual(self) -> bool:
-        return not self.commands
-
 
 @dataclass(frozen=True)
 class Section:
@@ -90,9 +91,11 @@ class Section:
     items: tuple[tuple[Position, str], ...]  # top-level list items: (position, text)
 
 
-@dataclass
+@dataclass(eq=False)
 class SopDocument:
-    """One parsed SOP file. ``meta`` is the front matter as plain JSON-like data."""
+    """One parsed SOP file. ``meta`` is the front matter as plain JSON-like data, with
+    the config's handbook profile applied (its keys are sopdocs keys); ``front`` is the
+    same, typed."""
 
     path: Path
     display_path: str
@@ -107,8 +110,14 @@ class SopDocument:
     links: list[Link] = field(default_factory=list)
     title_heading: str | None = None
     sha256: str = ""
-    # Derived data computed once per document (schema issues, review state).
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The handbook profile applied to ``meta`` (None: none was), and the sopdocs keys it
+    # renamed, as the file writes them (`last_reviewed` -> `last_reviewed_on`).
+    profile: str | None = None
+    renamed: dict[str, str] = field(default_factory=dict)
+    # The front matter's schema problems, once the linter has asked (sopdocs.lint.engine).
+    schema_issues: list[Any] | None = field(default=None, repr=False)
+    # The body's bytes when only the front matter was parsed (sopdocs.lint.changed).
+    unparsed_body: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +128,16 @@ class SopDocument:
     def sop_id(self) -> str | None:
         value = (self.meta or {}).get("id")
         return value if isinstance(value, str) else None
+
+    @functools.cached_property
+    def front(self) -> FrontMatter:
+        """The front matter, typed (read it after parsing: ``meta`` is final then)."""
+        return FrontMatter(self.meta or {})
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The file's lines (``text`` split at its normalised line breaks)."""
+        return self.text.split("\n")
 
     def section(self, slug: str) -> Section | None:
         return next((s for s in self.sections if s.slug == slug), None)
@@ -131,6 +150,3 @@ class SopDocument:
                 return found
             path = path[:-1]
         return Position(self.front_matter_line, 1)
-
-    def has_position(self, path: FieldPath) -> bool:
-        return path in self.key_positions

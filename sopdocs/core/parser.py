@@ -1,7 +1,9 @@
 """Read an SOP file into a :class:`SopDocument` with exact source positions.
 
 Nothing here raises on bad input: every problem becomes a :class:`ParseProblem` with
-the best position we have, and the document keeps whatever could be read.
+the best position we have (the rule it belongs to puts it in words), and the document
+keeps whatever could be read. Given a config, the front matter is mapped from the
+config's handbook format onto sopdocs keys as it is read (:mod:`sopdocs.core.profiles`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from sopdocs.core import profiles
+from sopdocs.core.config import DEFAULT_MAX_BYTES, Config
 from sopdocs.core.model import CodeBlock, FieldPath, Link, ParseProblem, Position, Section, SopDocument, Step
 
 try:  # libyaml makes composing about 8x faster; fall back to pure Python.
@@ -23,7 +27,6 @@ try:  # libyaml makes composing about 8x faster; fall back to pure Python.
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-DEFAULT_MAX_BYTES = 1024 * 1024
 # A real SOP's front matter has a few hundred values; aliases can make a small text
 # expand exponentially ("billion laughs"), so expansion is capped.
 MAX_YAML_VALUES = 20_000
@@ -43,91 +46,89 @@ class _TooLarge(Exception):
 
 
 class _BadNode(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, node: yaml.Node, kind: str, **details: Any) -> None:
+        super().__init__(kind)
         self.node = node
-        self.message = message
+        self.kind = kind
+        self.details = details
 
 
-def parse_file(path: Path, display_path: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> SopDocument:
+def parse_file(path: Path, display_path: str | None = None, config: Config | None = None) -> SopDocument:
+    """Read one SOP. With ``config``: its size limit, and its handbook profile applied
+    to the front matter."""
     doc = SopDocument(path=path, display_path=display_path or str(path))
+    max_bytes = config.max_file_size if config is not None else DEFAULT_MAX_BYTES
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            doc.problems.append(
-                ParseProblem(
-                    "file-unreadable",
-                    Position(1, 1),
-                    f"file is {size:,} bytes, over the limit of {max_bytes:,}; an SOP this large is "
-                    "almost certainly not one (split it, or raise `max_file_size` in the config)",
-                )
-            )
+            doc.problems.append(ParseProblem("file-unreadable", "too-large", Position(1, 1), {"size": size, "limit": max_bytes}))
             return doc
         data = path.read_bytes()
     except OSError as exc:
-        doc.problems.append(ParseProblem("file-unreadable", Position(1, 1), f"cannot read file: {exc.strerror or exc}"))
+        doc.problems.append(ParseProblem("file-unreadable", "unreadable", Position(1, 1), {"error": exc.strerror or str(exc)}))
         return doc
-    return parse_bytes(data, doc)
+    return parse_bytes(data, doc, config)
 
 
-def parse_bytes(data: bytes, doc: SopDocument) -> SopDocument:
+def parse_files(files: list[Path], config: Config, cwd: Path) -> list[SopDocument]:
+    """Parse SOP files (the config's profile applied), showing paths as seen from
+    ``cwd``, with a progress line on a terminal for large catalogs."""
+    from sopdocs.core.discover import display_path
+    from sopdocs.core.progress import Progress
+
+    docs = []
+    with Progress("reading", len(files)) as progress:
+        for path in files:
+            docs.append(parse_file(path, display_path(path, cwd), config))
+            progress.advance()
+    return docs
+
+
+def parse_bytes(data: bytes, doc: SopDocument, config: Config | None = None) -> SopDocument:
+    """Read an SOP from its bytes into ``doc`` (see :func:`parse_file`)."""
+    _parse_bytes(data, doc)
+    if config is not None:
+        apply_profile(doc, config)
+    return doc
+
+
+def apply_profile(doc: SopDocument, config: Config) -> None:
+    """Map the front matter from the config's handbook format onto sopdocs keys (once)."""
+    if config.reads_other_format:
+        profiles.apply(doc, config.handbook, config.field_aliases(), config.owner_default)
+
+
+def _parse_bytes(data: bytes, doc: SopDocument) -> None:
     doc.sha256 = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
         line, col = _byte_position(data, data.index(b"\x00"))
-        doc.problems.append(
-            ParseProblem("file-unreadable", Position(line, col), "binary file (contains NUL bytes); an SOP must be UTF-8 text")
-        )
-        return doc
+        doc.problems.append(ParseProblem("file-unreadable", "binary", Position(line, col)))
+        return
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = _byte_position(data, exc.start)
-        doc.problems.append(
-            ParseProblem(
-                "file-unreadable",
-                Position(line, col),
-                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-            )
-        )
-        return doc
+        doc.problems.append(ParseProblem("file-unreadable", "not-utf8", Position(line, col), {"byte": data[exc.start]}))
+        return
     # Line breaks as CommonMark (and YAML) read them: CRLF, LF, and a lone CR.
     doc.text = text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not text.strip():
-        doc.problems.append(
-            ParseProblem(
-                "front-matter-missing",
-                Position(1, 1),
-                "file is empty; run `sopdocs new` to scaffold an SOP",
-            )
-        )
-        return doc
+        doc.problems.append(ParseProblem("front-matter-missing", "empty", Position(1, 1)))
+        return
     if lines[0].rstrip() != "---":
-        doc.problems.append(
-            ParseProblem(
-                "front-matter-missing",
-                Position(1, 1),
-                "no front matter: the first line must be `---`, followed by the SOP's YAML keys and a closing `---`",
-            )
-        )
+        doc.problems.append(ParseProblem("front-matter-missing", "absent", Position(1, 1)))
         doc.body_line = 1
         _parse_body(doc, text, 1)
-        return doc
+        return
     close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if close is None:
-        doc.problems.append(
-            ParseProblem(
-                "front-matter-missing",
-                Position(1, 1),
-                "front matter is not closed: add a line `---` after the last YAML key",
-            )
-        )
-        return doc
+        doc.problems.append(ParseProblem("front-matter-missing", "not-closed", Position(1, 1)))
+        return
     doc.front_matter_line = 1
     doc.body_line = close + 2
     _parse_front_matter(doc, "\n".join(lines[1:close]) + "\n", first_line=2)
     _parse_body(doc, "\n".join(lines[close + 1 :]), doc.body_line)
-    return doc
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
@@ -159,50 +160,28 @@ def _parse_front_matter(doc: SopDocument, source: str, first_line: int) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         position = pos(mark) if mark else Position(doc.front_matter_line, 1)
-        doc.problems.append(ParseProblem("yaml-syntax", position, _yaml_message(exc, source)))
+        at_mark = source[exc.problem_mark.index : exc.problem_mark.index + 1] if exc.problem_mark else ""
+        details = {"problem": exc.problem or str(exc), "context": exc.context, "at": at_mark}
+        doc.problems.append(ParseProblem("yaml-syntax", "syntax", position, details))
         return
     except yaml.YAMLError as exc:
-        doc.problems.append(ParseProblem("yaml-syntax", Position(doc.front_matter_line, 1), f"invalid YAML: {exc}"))
+        doc.problems.append(ParseProblem("yaml-syntax", "unreadable", Position(doc.front_matter_line, 1), {"error": str(exc)}))
         return
     if root is None:
         doc.meta = {}
         return
     if not isinstance(root, yaml.MappingNode):
-        doc.problems.append(
-            ParseProblem(
-                "yaml-syntax",
-                pos(root.start_mark),
-                "front matter must be a mapping of keys (`id: ...`, `title: ...`), not a "
-                + ("list" if isinstance(root, yaml.SequenceNode) else "single value"),
-            )
-        )
+        found = "list" if isinstance(root, yaml.SequenceNode) else "single value"
+        doc.problems.append(ParseProblem("yaml-syntax", "not-a-mapping", pos(root.start_mark), {"found": found}))
         return
     converter = _Converter(doc, pos)
     try:
         doc.meta = converter.mapping(root, ())
     except _TooLarge:
-        doc.problems.append(
-            ParseProblem(
-                "yaml-syntax",
-                Position(doc.front_matter_line, 1),
-                f"front matter expands to more than {MAX_YAML_VALUES:,} values (anchors and aliases that "
-                "multiply?); write the values out plainly",
-            )
-        )
+        limit = {"limit": MAX_YAML_VALUES}
+        doc.problems.append(ParseProblem("yaml-syntax", "too-many-values", Position(doc.front_matter_line, 1), limit))
     except _BadNode as exc:
-        doc.problems.append(ParseProblem("yaml-syntax", pos(exc.node.start_mark), exc.message))
-
-
-def _yaml_message(exc: yaml.MarkedYAMLError, source: str = "") -> str:
-    problem = exc.problem or str(exc)
-    # libyaml's message does not always name the tab; look at the character itself.
-    mark = exc.problem_mark
-    at_mark = source[mark.index : mark.index + 1] if mark else ""
-    if "\\t" in problem or "tab" in problem or at_mark == "\t":
-        return "tab character in YAML; indent with spaces, not tabs"
-    if exc.context and exc.context not in problem:
-        problem = f"{problem} ({exc.context})"
-    return f"invalid YAML: {problem}"
+        doc.problems.append(ParseProblem("yaml-syntax", exc.kind, pos(exc.node.start_mark), exc.details))
 
 
 class _Converter:
@@ -234,7 +213,7 @@ class _Converter:
                 return items
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
-        raise _BadNode(node, "unsupported YAML node")  # pragma: no cover
+        raise _BadNode(node, "unsupported-node")  # pragma: no cover
 
     @contextlib.contextmanager
     def entered(self, node: yaml.Node) -> Iterator[None]:
@@ -244,9 +223,9 @@ class _Converter:
         if self.budget < 0:
             raise _TooLarge
         if id(node) in self.open:
-            raise _BadNode(node, "recursive alias: a value contains itself; write the values out plainly")
+            raise _BadNode(node, "recursive-alias")
         if len(self.open) >= MAX_YAML_DEPTH:
-            raise _BadNode(node, f"front matter is nested more than {MAX_YAML_DEPTH} levels deep")
+            raise _BadNode(node, "too-deep", limit=MAX_YAML_DEPTH)
         self.open.add(id(node))
         try:
             yield
@@ -258,13 +237,13 @@ class _Converter:
             return node.value
         constructor = _constructor.yaml_constructors.get(node.tag)
         if constructor is None:
-            raise _BadNode(node, f"unsupported YAML tag `{node.tag}`; remove the tag")
+            raise _BadNode(node, "unsupported-tag", tag=node.tag)
         try:
             value = constructor(_constructor, node)
         except (yaml.YAMLError, ValueError, TypeError) as exc:
-            raise _BadNode(node, f"cannot read value `{node.value}`: {exc}") from None
+            raise _BadNode(node, "bad-value", value=node.value, error=str(exc)) from None
         if isinstance(value, bytes):
-            raise _BadNode(node, "binary YAML values are not supported")
+            raise _BadNode(node, "binary-value")
         if isinstance(value, float) and value != value:  # NaN cannot go into JSON output
             return str(node.value)
         return value
@@ -281,19 +260,13 @@ class _Converter:
                 merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node])
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _BadNode(key_node, "a key must be a plain word, not a list or mapping")
+                raise _BadNode(key_node, "complex-key")
             key = key_node.value
             key_path = path + (key,)
             if key in result:
                 first = self.doc.key_positions[key_path]
-                self.doc.problems.append(
-                    ParseProblem(
-                        "duplicate-key",
-                        self.pos(key_node.start_mark),
-                        f"key `{key}` appears twice (first on line {first.line}); the first value is kept. "
-                        "Delete one of them",
-                    )
-                )
+                details = {"key": key, "first_line": first.line}
+                self.doc.problems.append(ParseProblem("duplicate-key", "duplicate", self.pos(key_node.start_mark), details))
                 continue
             self.doc.key_positions[key_path] = self.pos(key_node.start_mark)
             result[key] = self.value(value_node, key_path)
@@ -306,7 +279,7 @@ class _Converter:
         own = {k: v for k, v in self.doc.key_positions.items() if len(k) > depth and k[:depth] == path and k[depth] in result}
         for source in merged:
             if not isinstance(source, yaml.MappingNode):
-                raise _BadNode(source, "`<<` must merge a mapping")
+                raise _BadNode(source, "bad-merge")
             for key, value in self.mapping(source, path).items():
                 result.setdefault(key, value)
         self.doc.key_positions.update(own)  # merged keys must not move the mapping's own keys
@@ -378,8 +351,11 @@ def _parse_body(doc: SopDocument, body: str, first_line: int) -> None:
             doc.steps = _steps(section_tokens, lines, offset)
 
 
-def _block(token: Any, offset: int) -> CodeBlock:
-    words = token.info.split()
+def info_string(info: str) -> tuple[str, dict[str, str]]:
+    """A fence's info string read as sopdocs reads it: the language ("" when none) and
+    the attributes, ```` ```bash confirm timeout=5m ```` -> ("bash", {"confirm": "",
+    "timeout": "5m"}). The site renders fences by the same reading."""
+    words = info.split()
     language = ""
     if words and "=" not in words[0] and words[0] not in STEP_FLAGS:
         language = words.pop(0).lower()
@@ -387,6 +363,11 @@ def _block(token: Any, offset: int) -> CodeBlock:
     for word in words:
         name, _, value = word.partition("=")
         attributes[name] = value
+    return language, attributes
+
+
+def _block(token: Any, offset: int) -> CodeBlock:
+    language, attributes = info_string(token.info)
     line = token.map[0] + offset
     return CodeBlock(
         position=Position(line, 1),

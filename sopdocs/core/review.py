@@ -14,6 +14,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from sopdocs.errors import UsageError
+
 DEFAULT_REVIEW_IN = "6 months"
 DEFAULT_DUE_SOON_DAYS = 30
 
@@ -54,7 +56,7 @@ def today_from(option: str | None) -> dt.date:
         return dt.date.today()
     parsed = parse_date(value)
     if parsed is None:
-        raise ValueError(f"invalid date {value!r} for today; write YYYY-MM-DD")
+        raise UsageError(f"invalid date {value!r} for today; write YYYY-MM-DD")
     return parsed
 
 

@@ -1,14 +1,16 @@
-"""The front-matter JSON Schema and friendly messages for its violations.
+"""The bundled JSON Schemas (SOP front matter, manifest, config) and their validators.
 
-Raw validator text ("'no' is not of type 'string'") is not what an author needs: each
-violation becomes a :class:`SchemaIssue` that names the field, says what is wrong and
-how to fix it, and carries the field path so the linter can give it a line.
+Raw validator text ("'no' is not of type 'string'") is not what an author needs: the
+schema rules of the linter (sopdocs.lint.rules: field-missing, field-type, ...) turn
+each error into a :class:`SchemaIssue` that names the field, says what is wrong and how
+to fix it, and carries the field path so the finding gets a line. The wording helpers
+they share are here.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ def validator(name: str = "sop") -> Any:
 
 
 # What a valid value looks like, for fields whose pattern alone says little.
-_HINTS = {
+HINTS = {
     "id": "use lower-case kebab-case: letters, digits and single hyphens, e.g. `postgres-add-column`",
     "related": "name an SOP by its id (lower-case kebab-case)",
     "sop": "name an SOP by its id (lower-case kebab-case)",
@@ -66,7 +68,8 @@ def field_name(path: FieldPath) -> str:
     return out or "front matter"
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """What YAML made of a value, for messages: "the boolean `false`", "a list"."""
     if isinstance(value, bool):
         return f"the boolean `{str(value).lower()}`"
     if value is None:
@@ -80,12 +83,13 @@ def _describe(value: Any) -> str:
     return f"the text `{value}`"
 
 
-def _wanted(types: Any) -> str:
+def wanted_types(types: Any) -> str:
+    """A schema's `type` in words: "a text or a list"."""
     types = [types] if isinstance(types, str) else list(types)
     return " or ".join(_JSON_TYPES.get(t, t) for t in types)
 
 
-def _last_key(path: FieldPath) -> str:
+def last_key(path: FieldPath) -> str:
     return next((p for p in reversed(path) if isinstance(p, str)), "")
 
 
@@ -139,97 +143,57 @@ def is_valid(meta: Any, name: str = "sop") -> bool:
     return _fast_says_valid(meta, name) or not any(True for _ in validator(name).iter_errors(meta))
 
 
-def check(meta: dict[str, Any]) -> list[SchemaIssue]:
+def errors(meta: Any, required: tuple[str, ...] | None = None, relaxed: bool = False) -> list[Any]:
+    """The schema's errors in the front matter (jsonschema ``ValidationError``s), in
+    the validator's order; [] for a valid one. ``relaxed``: the schema of a handbook in
+    another format (:func:`relaxed_schema`), where only
+    ``required`` keys are required and unknown keys are allowed."""
+    if relaxed:
+        return list(_relaxed_validator(required).iter_errors(meta))
     if _fast_says_valid(meta, "sop"):
         return []
-    issues: list[SchemaIssue] = []
-    for error in validator().iter_errors(meta):
-        issues.extend(_translate(error))
-    return issues
+    return list(validator().iter_errors(meta))
 
 
-def _translate(error: Any) -> list[SchemaIssue]:
-    path: FieldPath = tuple(error.absolute_path)
-    name = field_name(path)
-    keyword = error.validator
-    value = error.instance
-    schema = error.schema
-    hint = _HINTS.get(_last_key(path), "")
-
-    if keyword == "required":
-        missing = error.message.split("'")[1]
-        key_path = path + (missing,)
-        described = schema.get("properties", {}).get(missing, {}).get("description", "")
-        if missing == "rollback" and not path:
-            return [SchemaIssue("rollback-missing", (), "no `rollback`: say how to undo this change, as a list of steps or `rollback: {sop: <id>}`")]
-        text = f"missing required key `{field_name(key_path)}`"
-        return [SchemaIssue("field-missing", path, f"{text}: {described}" if described else text)]
-
-    if keyword == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        issues = []
-        for key in sorted(set(value) - set(allowed), key=list(value).index):
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            advice = f"did you mean `{close[0]}`?" if close else f"allowed keys: {', '.join(allowed)}"
-            issues.append(SchemaIssue("field-unknown", path + (key,), f"unknown key `{field_name(path + (key,))}`; {advice}"))
-        return issues
-
-    if keyword == "propertyNames":
-        return [SchemaIssue("field-value", path, f"`{name}`: {error.message}; names are lower-case letters, digits and `_`, starting with a letter")]
-
-    if keyword == "type":
-        wanted = _wanted(error.validator_value)
-        message = f"`{name}` must be {wanted}, but YAML read {_describe(value)}"
-        if "string" in error.validator_value and isinstance(value, (bool, int, float)):
-            message += '; put the value in quotes (YAML 1.1 reads yes/no/on/off as booleans and 1.10 as a number)'
-        elif value is None:
-            message += "; fill in a value or remove the key"
-        return [SchemaIssue("field-type", path, message)]
-
-    if keyword == "oneOf":
-        return _translate_one_of(error, path, name)
-
-    if keyword in ("minItems", "minLength") and path and path[0] == "rollback" and len(path) == 1:
-        return [SchemaIssue("rollback-missing", path, "`rollback` is empty: list at least one step that undoes the change")]
-    if keyword == "minItems":
-        return [SchemaIssue("field-value", path, f"`{name}` is empty: list at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}")]
-    if keyword == "minLength":
-        return [SchemaIssue("field-value", path, f"`{name}` is empty: write a value or remove the key")]
-    if keyword == "maxLength":
-        return [SchemaIssue("field-value", path, f"`{name}` is longer than {error.validator_value} characters; shorten it")]
-    if keyword == "enum":
-        choices = [str(c) for c in error.validator_value]
-        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
-        advice = f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(choices)}"
-        return [SchemaIssue("field-value", path, f"`{name}` is `{value}`, which is not allowed; {advice}")]
-    if keyword == "format" and error.validator_value == "date":
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(value)):
-            return []  # not even YYYY-MM-DD: the field's `pattern` error says so, once
-        return [SchemaIssue("field-value", path, f"`{name}` is `{value}`, which is not a real calendar date; {hint or 'write YYYY-MM-DD'}")]
-    if keyword == "pattern":
-        return [SchemaIssue("field-value", path, f"`{name}` is `{value}`, which is not in the expected form; {hint or 'see `sopdocs schema`'}")]
-    if keyword == "uniqueItems":
-        seen, dupes = [], []
-        for item in value:
-            (dupes if item in seen else seen).append(item)
-        return [SchemaIssue("field-value", path, f"`{name}` lists `{dupes[0] if dupes else '?'}` more than once; remove the repeat")]
-    return [SchemaIssue("field-value", path, f"`{name}`: {error.message}")]
+def relaxed_schema(required: tuple[str, ...] | None, aliases: dict[str, str] | None = None) -> dict[str, Any]:
+    """The SOP schema for a handbook in another format: only ``required`` keys are
+    required, other keys are allowed, and ``aliases`` (old key -> sopdocs key) add the
+    old names with the sopdocs definitions (for editors, which see the file as written)."""
+    schema = copy.deepcopy(load_schema("sop"))
+    if required is not None:
+        schema["required"] = list(required)
+    schema.pop("additionalProperties", None)
+    for old, new in (aliases or {}).items():
+        definition = schema["properties"].get(new)
+        if definition is not None:
+            schema["properties"][old] = {**definition, "description": f"{definition.get('description', '')} (read as `{new}`)".strip()}
+            if new in schema.get("required", []):
+                schema["required"] = [old if k == new else k for k in schema["required"]]
+            schema["properties"].pop(new)
+    return schema
 
 
-def _translate_one_of(error: Any, path: FieldPath, name: str) -> list[SchemaIssue]:
-    """Report the branch the author evidently meant, judged by the value's type."""
-    value = error.instance
-    actual = {dict: "object", list: "array", str: "string"}.get(type(value))
-    branches = error.validator_value
-    for index, branch in enumerate(branches):
-        if branch.get("type") == actual:
-            sub = [e for e in error.context if e.schema_path and e.schema_path[0] == index]
-            issues = [issue for e in sub for issue in _translate(e)]
-            if issues:
-                return issues
-    wanted = _wanted([b.get("type", "object") for b in branches])
-    if path == ("rollback",):
-        return [SchemaIssue("field-type", path, f"`rollback` must be a list of steps or `{{sop: <id>}}`, but YAML read {_describe(value)}")]
-    if value is None:
-        return [SchemaIssue("field-type", path, f"`{name}` is empty; write {wanted}")]
-    return [SchemaIssue("field-type", path, f"`{name}` must be {wanted}, but YAML read {_describe(value)}")]
+@cache
+def _relaxed_validator(required: tuple[str, ...] | None) -> Any:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    return Draft202012Validator(relaxed_schema(required), format_checker=FormatChecker(formats=["date"]))
+
+
+def first_error(data: Any, name: str | None = None, schema: dict[str, Any] | None = None, separator: str = ".") -> str | None:
+    """``location: message`` of the first error (by position in the data) of ``data``
+    against a bundled schema (``name``) or ``schema``; None when it is valid. The
+    location is the path to the value (``rules.review-due-soon``), or "top level"."""
+    if schema is None:
+        if is_valid(data, name or "sop"):
+            return None
+        check = validator(name or "sop")
+    else:
+        from jsonschema import Draft202012Validator
+
+        check = Draft202012Validator(schema)
+    found = sorted(check.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if not found:
+        return None
+    first = found[0]
+    return f"{separator.join(str(p) for p in first.absolute_path) or 'top level'}: {first.message}"

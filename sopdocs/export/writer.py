@@ -8,18 +8,21 @@ is deterministic: the same SOP files and options give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sopdocs.core.config import Config
+from sopdocs.core.discover import discover
+from sopdocs.core.files import atomic_write
 from sopdocs.core.model import SopDocument
+from sopdocs.core.parser import parse_files
 from sopdocs.core.progress import Progress
 from sopdocs.export.engines import CompileError, argo, dump_yaml, github_actions
 from sopdocs.export.manifest import build_manifest, dumps
-from sopdocs.lint.engine import Finding, blocks_execution, discover, lint_paths, parse_paths
+from sopdocs.lint.engine import Finding, blocks_execution
+from sopdocs.lint.files import lint_paths
 
 TARGETS = {"manifest": ".json", "argo": ".yaml", "github-actions": ".yml"}
 
@@ -118,13 +121,6 @@ def render(manifest: dict[str, Any], target: str, options: EngineOptions, rollba
     raise ValueError(f"unknown target {target!r}; known: {', '.join(TARGETS)}")
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace the file in one step, so a reader never sees half of it."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(text.encode("utf-8"))
-    os.replace(partial, path)
-
-
 def _errors_by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     errors: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -151,7 +147,7 @@ class _Rollbacks:
         if sop_id in self.refused_ids:
             raise CompileError(f"its rollback SOP {sop_id} ({self.refused_ids[sop_id]}) has lint errors")
         roots = [self.config.root / p for p in self.config.paths if (self.config.root / p).exists()]
-        for doc in parse_paths(discover(roots, self.config, self.cwd), self.config, self.cwd):
+        for doc in parse_files(discover(roots, self.config, self.cwd), self.config, self.cwd):
             if doc.sop_id != sop_id:
                 continue
             result = lint_paths([doc.path], self.config, self.today, cwd=self.cwd)
@@ -211,7 +207,7 @@ def export_paths(
     if texts:
         out_dir.mkdir(parents=True, exist_ok=True)
     for path, text in texts:
-        _write(path, text)
+        atomic_write(path, text)
         result.written.append(path)
     result.refused.sort(key=lambda r: r.path)
     return result

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sopdocs.errors import UsageError
 from sopdocs.run.audit import verify_lines
 
 FORMAT = "sopdocs-metrics"
@@ -47,7 +48,7 @@ FAILURE_EVENTS = ("step.end", "probe.end", "verification.end")
 PAIRED = ("precondition", "step", "rollback")
 
 
-class MetricsError(Exception):
+class MetricsError(UsageError):
     """A usage problem: a path that does not exist or cannot be read."""
 
 

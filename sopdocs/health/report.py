@@ -138,7 +138,7 @@ def _row(doc: SopDocument, config: Config, today: dt.date, due_within: int, hist
     if doc.meta is None:
         problem = "front matter missing or unreadable (see `sopdocs lint`)"
     elif state.state == UNKNOWN:
-        written = (doc.cache.get("renamed") or {}).get("last_reviewed", "last_reviewed")
+        written = doc.renamed.get("last_reviewed", "last_reviewed")
         if "last_reviewed" not in meta:
             problem = f"no `{written}`"
         elif state.last_reviewed is None:

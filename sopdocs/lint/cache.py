@@ -19,11 +19,11 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from sopdocs import __version__
+from sopdocs.core.files import atomic_write
 
 DIR_NAME = ".sopdocs-cache"
 FORMAT = 1
@@ -71,7 +71,6 @@ def code_fingerprint() -> str:
 
 def fingerprint(config: Any, extra: str = "") -> str:
     """Everything besides a file's bytes that its cached results depend on."""
-    from sopdocs.core import profiles
     from sopdocs.core.schema import schema_text
     from sopdocs.lint import rules as registry
 
@@ -82,8 +81,8 @@ def fingerprint(config: Any, extra: str = "") -> str:
         "schema": hashlib.sha256(schema_text("sop").encode()).hexdigest(),
         "config": config.fingerprint(),
         # A profile may read the default owner from a file of the documentation tool.
-        "default_owner": profiles.default_owner(config),
-        "rules": [[rule.ID, rule.CODE, rule.SCOPE] for rule in registry.RULES.values()],
+        "default_owner": config.owner_default,
+        "rules": [[rule.id, rule.code, rule.scope] for rule in registry.RULES.values()],
         "extra": extra,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
@@ -190,8 +189,8 @@ class LintCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
-            _atomic_write(ignore, b"# Created by sopdocs: a cache, safe to delete.\n*\n")
-        _atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
+            atomic_write(ignore, b"# Created by sopdocs: a cache, safe to delete.\n*\n")
+        atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
         try:
             self.log.unlink()
         except FileNotFoundError:
@@ -215,17 +214,3 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

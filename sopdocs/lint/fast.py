@@ -33,13 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sopdocs.core.discover import display_paths
 from sopdocs.core.model import Link, Position, SopDocument
 from sopdocs.lint import rules as registry
 
-# Document rules whose findings are not a function of the file's bytes and the config.
-# The review rules depend on today; link-broken on whether other files exist.
-# tests/scale checks that no other document rule reads the date or the file system.
-DYNAMIC_RULES = frozenset({"review-overdue", "review-due-soon", "review-in-future", "link-broken"})
 # Front-matter keys that the dynamic and catalog rules read.
 FACT_KEYS = ("id", "related", "rollback", "last_reviewed", "review_in")
 # Below this many files to analyse, starting worker processes (about 0.3 s of CPU
@@ -77,11 +74,15 @@ def cpu_count() -> int:
 
 
 def static_rule_ids() -> frozenset[str]:
-    return frozenset(r.ID for r in registry.RULES.values() if r.SCOPE == "document" and r.ID not in DYNAMIC_RULES)
+    """Rules whose findings on a file follow from its bytes and the config: cached.
+    (Each rule module says what else it reads: USES_TODAY, USES_OTHER_FILES; tests/scale
+    checks that no other rule reads the date or the file system.)"""
+    return frozenset(r.id for r in registry.RULES.values() if r.static)
 
 
 def dynamic_rule_ids() -> frozenset[str]:
-    return frozenset(r.ID for r in registry.RULES.values() if r.SCOPE == "catalog" or r.ID in DYNAMIC_RULES)
+    """Every other rule: run on each lint, over the files' facts."""
+    return frozenset(r.id for r in registry.RULES.values() if not r.static)
 
 
 # --- one file --------------------------------------------------------------------------
@@ -92,17 +93,15 @@ def analyse(path: Path, display: str, config: Any, today: dt.date) -> tuple[str,
     the file was not read; the cache entry)."""
     from sopdocs.core.parser import parse_file
 
-    doc = parse_file(path, display, config.max_file_size)
+    doc = parse_file(path, display, config)
     return doc.sha256, analyse_document(doc, config, today)
 
 
 def analyse_document(doc: SopDocument, config: Any, today: dt.date) -> dict[str, Any]:
-    """The cache entry of a parsed document: its static findings and its facts. Applies
-    the config's profile to ``doc`` (as every lint does)."""
-    from sopdocs.core import profiles
+    """The cache entry of a parsed document (parsed with ``config``): its static
+    findings and its facts."""
     from sopdocs.lint.engine import lint_documents
 
-    profiles.apply_all([doc], config)
     findings = lint_documents([doc], config, today, None, False, set(static_rule_ids()))
     return {
         "f": [[f.line, f.column, f.code, f.rule, f.severity, f.message] for f in findings],
@@ -126,8 +125,8 @@ def facts(doc: SopDocument) -> dict[str, Any]:
         "l": doc.front_matter_line,
         "p": positions,
         "k": [[link.target, link.position.line, link.position.column] for link in doc.links],
-        "r": doc.cache.get("renamed"),
-        "pr": doc.cache.get("profile"),
+        "r": doc.renamed or None,
+        "pr": doc.profile,
     }
 
 
@@ -160,9 +159,9 @@ def light_document(
     doc.key_positions = {tuple(p): position(line, column) for p, line, column in data["p"]}
     doc.links = [Link(str(target), position(line, column)) for target, line, column in data["k"]]
     if data["r"] is not None:
-        doc.cache["renamed"] = dict(data["r"])
+        doc.renamed = dict(data["r"])
     if data["pr"] is not None:
-        doc.cache["profile"] = str(data["pr"])
+        doc.profile = str(data["pr"])
     return doc
 
 
@@ -274,42 +273,6 @@ def _run_pool(
 # --- the whole run ------------------------------------------------------------------------
 
 
-def catalog_extra(files: list[Path], explicit: list[Any], config: Any, cwd: Path) -> list[Path]:
-    """The catalog's SOPs that are not among ``files`` (see :func:`sopdocs.lint.lint_paths`),
-    without walking the catalog again when the named paths include its roots."""
-    from sopdocs.lint.engine import _catalog_files
-
-    named = {cwd / raw for raw in explicit}
-    roots = [config.root / p for p in config.paths]
-    if all(root in named for root in roots):
-        return []  # every catalog file was found under the same path already
-    linted = set(files)
-    return [path for path in _catalog_files(config, cwd) if path not in linted]
-
-
-def display_paths(paths: list[Path], cwd: Path) -> list[str]:
-    """:func:`sopdocs.lint.display_path` of each path, resolving each directory once
-    (a symlinked file is still resolved itself)."""
-    from sopdocs.lint.engine import display_path
-
-    base = str(cwd.resolve())
-    prefix = base.rstrip("/") + "/"
-    directories: dict[str, str] = {}
-    out = []
-    for path in paths:
-        text = str(path)
-        if os.sep == "/" and text.startswith("/") and path.name not in ("", ".", "..") and not os.path.islink(text):
-            parent, _, name = text.rpartition("/")
-            resolved = directories.get(parent)
-            if resolved is None:
-                resolved = directories[parent] = str(Path(parent or "/").resolve())
-            full = resolved.rstrip("/") + "/" + name
-            out.append(full[len(prefix) :] if full.startswith(prefix) else text)
-        else:
-            out.append(display_path(path, cwd))
-    return out
-
-
 def lint_files(
     files: list[Path],
     catalog: list[Path],
@@ -409,7 +372,7 @@ def combine(
     """Every finding, from each file's (sha256, cache entry): the static findings of the
     first ``reported`` files, then the dynamic and catalog rules over light documents.
     Returns the sorted findings and the light documents of the reported files."""
-    from sopdocs.lint.engine import lint_documents
+    from sopdocs.lint.engine import catalog_rule_ids, lint_documents
 
     docs: list[SopDocument] = []
     findings = []
@@ -430,7 +393,7 @@ def combine(
         findings.extend(static)
 
     linted, known = docs[:reported], docs[reported:]
-    select = set(dynamic_rule_ids()) if document_checks else {r.ID for r in registry.RULES.values() if r.SCOPE == "catalog"}
+    select = set(dynamic_rule_ids()) if document_checks else catalog_rule_ids()
     if linted or known:
         findings.extend(lint_documents(linted, config, today, known, catalog_checks, select))
     findings.sort()

@@ -1,4 +1,5 @@
-"""The local SOP runner: `sopdocs run`. See docs/runner.md.
+"""Run: the local SOP runner (`sopdocs run`, :mod:`.runner`) and its audit trail
+(:mod:`.audit`). See docs/runner.md.
 
 Exit codes of a run (a contract, like the linter's):
 
@@ -13,7 +14,3 @@ Exit codes of a run (a contract, like the linter's):
 - 5: refused before any step: role, retired SOP, run lock held, precondition failed,
   audit trail not writable.
 """
-
-from sopdocs.run.runner import EXIT_NOT_RESTORED, EXIT_REFUSED, EXIT_ROLLED_BACK, EXIT_SUCCESS, EXIT_USAGE, Runner, RunOptions
-
-__all__ = ["EXIT_NOT_RESTORED", "EXIT_REFUSED", "EXIT_ROLLED_BACK", "EXIT_SUCCESS", "EXIT_USAGE", "RunOptions", "Runner"]

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from sopdocs.core import clock
+from sopdocs.errors import SopdocsError
 
 GENESIS = "0" * 64
 # A record is far smaller than this; reading the last one never scans the whole file.
 _TAIL_CHUNK = 64 * 1024
 
 
-class AuditError(Exception):
+class AuditError(SopdocsError):
     """The trail cannot be read or written: the run must not go on unrecorded."""
 
 

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from sopdocs.core.config import Config
+from sopdocs.errors import UsageError
 
 _SOP_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-class LoadError(Exception):
+class LoadError(UsageError):
     """The target cannot be run as given: a usage error (exit 2)."""
 
 
@@ -61,10 +62,11 @@ def load_manifest_file(path: Path) -> Procedure:
 
 
 def _catalog(config: Config, cwd: Path):
-    from sopdocs.lint.engine import discover, parse_paths
+    from sopdocs.core.discover import discover
+    from sopdocs.core.parser import parse_files
 
     roots = [config.root / p for p in config.paths if (config.root / p).exists()]
-    return parse_paths(discover(roots, config, cwd), config, cwd) if roots else []
+    return parse_files(discover(roots, config, cwd), config, cwd) if roots else []
 
 
 def _find_sop(sop_id: str, config: Config, cwd: Path) -> Path:
@@ -79,7 +81,8 @@ def _find_sop(sop_id: str, config: Config, cwd: Path) -> Path:
 
 def load_sop_file(path: Path, config: Config, today: dt.date, cwd: Path) -> Procedure:
     from sopdocs.export.manifest import build_manifest
-    from sopdocs.lint.engine import blocks_execution, lint_paths
+    from sopdocs.lint.engine import blocks_execution
+    from sopdocs.lint.files import lint_paths
 
     result = lint_paths([path], config, today, cwd=cwd)
     blocking = [f for f in result.findings if blocks_execution(f)]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sopdocs.errors import UsageError
 from sopdocs.run.process import Redactor
 
 ENV_PREFIX = "SOP_PARAM_"
@@ -17,7 +18,7 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-class ParameterError(Exception):
+class ParameterError(UsageError):
     """A missing, unknown or invalid parameter: a usage error (exit 2)."""
 
 

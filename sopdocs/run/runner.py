@@ -30,7 +30,6 @@ from sopdocs.run.process import CANCELLED, FAILURE, SKIPPED, SUCCESS, CommandRes
 
 EXIT_SUCCESS = 0
 EXIT_ROLLED_BACK = 1  # failed; rolled back, or nothing had started
-EXIT_USAGE = 2
 EXIT_NOT_RESTORED = 4  # failed, and the rollback failed, was incomplete or could not run
 EXIT_REFUSED = 5  # refused before any step: role, status, lock, precondition, audit trail
 

@@ -1,19 +1,26 @@
-"""Site building shared by the MkDocs plugin and `sopdocs generate`: read the SOPs of a
-docs directory, lint them for the build, and write a plain MkDocs-compatible tree."""
+"""Building the site: what the MkDocs plugin, `sopdocs build --engine properdocs` and
+`sopdocs generate` share. Read the SOPs of a docs directory, lint them for the build,
+write a plain MkDocs-compatible tree, and run MkDocs or ProperDocs on it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sopdocs.core.config import Config
+from sopdocs.core.config import Config, load_config
+from sopdocs.core.discover import display_path
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_file
-from sopdocs.lint.engine import Finding, display_path, lint_documents
-from sopdocs.site import pages
+from sopdocs.lint.engine import Finding, lint_documents
+from sopdocs.lint.rules import settings as rule_settings
+from sopdocs.site import html, index_pages, model, placeholders, sop_page
 
 
 @dataclass
@@ -28,7 +35,7 @@ def read_docs(docs_dir: Path, project: Config, cwd: Path) -> dict[str, SopDocume
     for path in sorted(docs_dir.rglob("*.md")):
         if any(part.startswith(".") for part in path.relative_to(docs_dir).parts):
             continue
-        docs[path.relative_to(docs_dir).as_posix()] = parse_file(path, display_path(path, cwd), project.max_file_size)
+        docs[path.relative_to(docs_dir).as_posix()] = parse_file(path, display_path(path, cwd), project)
     return docs
 
 
@@ -53,14 +60,14 @@ def build_report(findings: Iterable[Finding], docs: Iterable[SopDocument], stric
 
 def make_site(
     docs: dict[str, SopDocument], project: Config, today: dt.date, title: str, use_directory_urls: bool = True, metrics=None
-) -> pages.Site:
+) -> model.Site:
     readable = {src: doc for src, doc in docs.items() if doc.meta is not None}
-    return pages.build_site(
+    return model.build_site(
         readable, today, project.review_in, project.due_soon_days, title=title, use_directory_urls=use_directory_urls, metrics=metrics
     )
 
 
-def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
+def generate_tree(site: model.Site, out: Path, site_name: str) -> Path:
     """Write the whole site as plain Markdown + assets + mkdocs.yml (no plugin needed).
 
     Any MkDocs-compatible builder (MkDocs, ProperDocs) builds the result with
@@ -69,12 +76,12 @@ def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
     docs_dir = out / "docs"
     files: dict[str, str] = {}
     for entry in site.entries:
-        front = f"---\ntitle: {json.dumps(pages.esc(entry.title))}\n---\n\n"
-        files[entry.src] = front + pages.plain_markdown(pages.sop_page(site, entry))
-    files.update({src: pages.plain_markdown(text) for src, text in pages.generated_pages(site).items()})
-    for asset in pages.ASSETS:
-        files[f"{pages.ASSET_DIR}/{asset}"] = pages.asset_text(asset)
-    files["sops.json"] = pages.catalog_json(site)
+        front = f"---\ntitle: {json.dumps(html.esc(entry.title))}\n---\n\n"
+        files[entry.src] = front + placeholders.plain_markdown(sop_page.sop_page(site, entry))
+    files.update({src: placeholders.plain_markdown(text) for src, text in index_pages.generated_pages(site).items()})
+    for asset in index_pages.ASSETS:
+        files[f"{index_pages.ASSET_DIR}/{asset}"] = index_pages.asset_text(asset)
+    files["sops.json"] = index_pages.catalog_json(site)
     for src, text in sorted(files.items()):
         target = docs_dir / src
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -84,11 +91,11 @@ def generate_tree(site: pages.Site, out: Path, site_name: str) -> Path:
         "docs_dir": "docs",
         "use_directory_urls": site.use_directory_urls,
         "theme": {"name": "material", "font": False},
-        "nav": [dict(item) for item in pages.NAV]
+        "nav": [dict(item) for item in index_pages.NAV]
         + ([{"Reliability": "reliability.md"}] if site.metrics is not None else []),
         "not_in_nav": "/*.md\n/**/*.md\n",
-        "extra_css": [f"{pages.ASSET_DIR}/sopdocs.css"],
-        "extra_javascript": [f"{pages.ASSET_DIR}/sopdocs.js"],
+        "extra_css": [f"{index_pages.ASSET_DIR}/sopdocs.css"],
+        "extra_javascript": [f"{index_pages.ASSET_DIR}/sopdocs.js"],
         "markdown_extensions": [{"toc": {"permalink": True}}, "tables"],
         "plugins": [],
     }
@@ -117,3 +124,93 @@ def plugin_options(mkdocs_config: dict) -> dict:
         if isinstance(plugin, dict) and "sopdocs" in plugin:
             return plugin["sopdocs"] or {}
     return {}
+
+
+# --- the builds -------------------------------------------------------------------------
+
+Say = Callable[[str], None]
+
+
+def engine_env(today: dt.date | None, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The environment of the MkDocs or ProperDocs process of a build."""
+    env = dict(environ)
+    env.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if today is not None:
+        env["SOPDOCS_TODAY"] = today.isoformat()
+    return env
+
+
+def call_engine(engine: str, verb: str, mkdocs_file: Path | str, args: list[str], env: dict[str, str]) -> int:
+    """Run ``python -m mkdocs|properdocs VERB -f FILE ARGS``; its exit code."""
+    return subprocess.call([sys.executable, "-m", engine, verb, "-f", str(mkdocs_file), *args], env=env)
+
+
+def project_config(path: str | None) -> Config:
+    """The sopdocs config a site is built with (the plugin's `config_file`, else the
+    nearest one), its `rules` checked. Raises ConfigError."""
+    config = load_config(Path(path) if path else None)
+    rule_settings(config)
+    return config
+
+
+def site_metrics(options: dict, root: Path, environ: Mapping[str, str], warn: Say):
+    """The run figures of a build: $SOPDOCS_METRICS, else the plugin's `metrics`
+    options in mkdocs.yml; None without. Raises SiteMetricsError."""
+    from sopdocs.site import reliability
+
+    sources = reliability.metric_sources(options.get("metrics"), root, environ)
+    loaded = reliability.load_site_metrics(sources, options.get("metrics_min_runs"), options.get("metrics_stale_days"))
+    for message in reliability.problems(loaded):
+        warn(f"WARNING -  {message}")
+    return loaded
+
+
+def _catalog(mkdocs_file: Path, today: dt.date | None, environ: Mapping[str, str]):
+    """(mkdocs.yml settings, plugin options, sopdocs config, the day, the parsed SOPs)."""
+    from sopdocs.core.review import today_from
+
+    settings = read_mkdocs_yml(mkdocs_file)
+    options = plugin_options(settings)
+    project = project_config(options.get("config_file"))
+    day = today or today_from(options.get("today") or environ.get("SOPDOCS_TODAY"))
+    docs = read_docs(mkdocs_file.resolve().parent / settings.get("docs_dir", "docs"), project, Path.cwd())
+    return settings, options, project, day, docs
+
+
+def build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str], say: Say) -> int:
+    """`sopdocs build --engine properdocs`: the generator's plain tree built by ProperDocs
+    (proves the site needs no MkDocs internals). Returns the exit code."""
+    from sopdocs.site.csp import add_policy
+    from sopdocs.site.search import write_index
+
+    settings, options, project, day, docs = _catalog(mkdocs_file, None, env)
+    report = lint_for_build(docs, project, day, options.get("strict", True), options.get("drafts_warn", True))
+    for message in report.warnings:
+        say(f"WARNING -  {message}")
+    for message in report.errors:
+        say(f"ERROR   -  {message}")
+    if report.errors:
+        say(f"sopdocs: {len(report.errors)} lint errors in the SOPs; build aborted")
+        return 1
+    root = mkdocs_file.resolve().parent
+    metrics = site_metrics(options, root, env, say)
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics)
+    target = Path(site_dir) if site_dir else root / settings.get("site_dir", "site")
+    with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
+        generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"))
+        code = call_engine("properdocs", "build", generated, ["-d", str(target.resolve())], env)
+    if code == 0 and options.get("csp", True):
+        for page in sorted(target.rglob("*.html")):
+            page.write_text(add_policy(page.read_text(encoding="utf-8")), encoding="utf-8")
+    if code == 0 and options.get("search", True):
+        write_index(site, target)
+    return code
+
+
+def generate(mkdocs_file: Path, out: Path, today: dt.date | None, environ: Mapping[str, str], say: Say) -> Path:
+    """`sopdocs generate`: the catalog as plain sources any MkDocs-like builder builds.
+    Returns the path of the mkdocs.yml written."""
+    settings, options, project, day, docs = _catalog(mkdocs_file, today, environ)
+    metrics = site_metrics(options, mkdocs_file.resolve().parent, environ, say)
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics)
+    return generate_tree(site, out, settings.get("site_name", "SOP catalog"))

@@ -16,7 +16,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from sopdocs.core.parser import STEP_FLAGS
+from sopdocs.core.model import SHELL_LANGUAGES
+from sopdocs.core.parser import info_string
 
 esc = html.escape
 
@@ -44,20 +45,16 @@ def _renderer() -> MarkdownIt:
 
 def _render_fence(self, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
     token = tokens[idx]
-    words = token.info.split()
-    language = ""
-    if words and "=" not in words[0] and words[0] not in STEP_FLAGS:
-        language = words.pop(0).lower()
+    language, attributes = info_string(token.info)
     flags = []
-    for word in words:
-        name, _, value = word.partition("=")
+    for name, value in attributes.items():
         if name in ("confirm", "idempotent", "verify"):
             flags.append(name)
         elif name == "timeout" and value:
             flags.append(f"timeout {value}")
         elif name == "retries" and value:
             flags.append(f"retries {value}")
-    is_shell = language in ("", "bash", "sh", "shell", "console")
+    is_shell = language in SHELL_LANGUAGES
     kind = "Verify" if "verify" in flags else ("Command" if is_shell else (language or "text"))
     classes = "sop-code" + (" sop-code--verify" if "verify" in flags else "") + (" sop-code--command" if is_shell else "")
     label = " · ".join([kind, *[f for f in flags if f != "verify"]])

@@ -20,11 +20,13 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
-from sopdocs.core.config import ConfigError, load_config
+from sopdocs.core.config import load_config
+from sopdocs.core.discover import display_paths
 from sopdocs.core.progress import Progress
 from sopdocs.core.review import today_from
-from sopdocs.lint.fast import display_paths
-from sopdocs.site import pages, reliability
+from sopdocs.errors import SopdocsError
+from sopdocs.lint.rules import settings as rule_settings
+from sopdocs.site import index_pages, placeholders, reliability
 from sopdocs.site.build import build_report, make_site
 from sopdocs.site.csp import add_policy
 from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
@@ -69,17 +71,17 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         self.page_count = 0
         try:
             self.today = today_from(self.config.today)
-        except ValueError as exc:
+        except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
         self._pin_build_date()
         self.metrics = self._load_metrics(config)
-        for asset in pages.LINKED_ASSETS:
+        for asset in index_pages.LINKED_ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
-            path = f"{pages.ASSET_DIR}/{asset}"
+            path = f"{index_pages.ASSET_DIR}/{asset}"
             if path not in [str(p) for p in target]:
                 target.append(path)
         if not config.nav:
-            config.nav = [dict(item) for item in pages.NAV]
+            config.nav = [dict(item) for item in index_pages.NAV]
             if self.metrics is not None:
                 config.nav.append({"Reliability": reliability.RELIABILITY_SRC})
         return config
@@ -88,7 +90,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         sources = reliability.metric_sources(self.config.metrics, Path(config.config_file_path).parent)
         try:
             metrics = reliability.load_site_metrics(sources, self.config.metrics_min_runs, self.config.metrics_stale_days)
-        except reliability.SiteMetricsError as exc:
+        except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
         for message in reliability.problems(metrics):
             log.warning(message)
@@ -99,7 +101,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             return files
         try:
             project = load_config(Path(self.config.config_file) if self.config.config_file else None, Path(config.config_file_path).parent)
-        except ConfigError as exc:
+            rule_settings(project)
+        except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
         sources = [f for f in files.documentation_pages() if not f.generated_by and f.abs_src_path]
         for file in sources:
@@ -138,14 +141,14 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         )
         self.sources = {e.src: e for e in self.site.entries}
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
-        for src, text in pages.generated_pages(self.site, catalog_src).items():
+        for src, text in index_pages.generated_pages(self.site, catalog_src).items():
             if files.get_file_from_path(src) is None:
-                listed = src in (catalog_src, pages.SEARCH_SRC, "owners/index.md", "tags/index.md", reliability.RELIABILITY_SRC)
+                listed = src in (catalog_src, index_pages.SEARCH_SRC, "owners/index.md", "tags/index.md", reliability.RELIABILITY_SRC)
                 inclusion = InclusionLevel.INCLUDED if listed else InclusionLevel.NOT_IN_NAV
                 files.append(File.generated(config, src, content=text, inclusion=inclusion))
-        for asset in pages.ASSETS:
-            files.append(File.generated(config, f"{pages.ASSET_DIR}/{asset}", content=pages.asset_text(asset)))
-        files.append(File.generated(config, "sops.json", content=pages.catalog_json(self.site)))
+        for asset in index_pages.ASSETS:
+            files.append(File.generated(config, f"{index_pages.ASSET_DIR}/{asset}", content=index_pages.asset_text(asset)))
+        files.append(File.generated(config, "sops.json", content=index_pages.catalog_json(self.site)))
         self.page_count = len(files.documentation_pages())
         return files
 
@@ -172,11 +175,11 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.html_blocks[page.file.src_uri] = prepared.blocks
             if prepared.toc is not None:
                 self.tocs[page.file.src_uri] = prepared.toc
-            if markdown == pages.PAGE_PLACEHOLDER:
+            if markdown == placeholders.PAGE_PLACEHOLDER:
                 page.render = self._placeholder_render(page)
             return markdown
         # A generated page: its HTML skips the Markdown renderer and goes in after rendering.
-        markdown, self.html_blocks[page.file.src_uri] = pages.with_placeholders(markdown)
+        markdown, self.html_blocks[page.file.src_uri] = placeholders.with_placeholders(markdown)
         return markdown
 
     def _placeholder_render(self, page):
@@ -188,7 +191,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         original = page.render
 
         def render(config, files) -> None:
-            if page.markdown != pages.PAGE_PLACEHOLDER:
+            if page.markdown != placeholders.PAGE_PLACEHOLDER:
                 original(config, files)
                 return
             if self._placeholder is None:
@@ -206,7 +209,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         if toc is not None:  # the headings were rendered with the page (sopdocs.site.prepare)
             page.toc = get_toc(toc)
         blocks = self.html_blocks.pop(page.file.src_uri, None) if self.config.enabled else None
-        return pages.fill_placeholders(html_text, blocks) if blocks else html_text
+        return placeholders.fill_placeholders(html_text, blocks) if blocks else html_text
 
     def on_post_page(self, output, page, config):
         return add_policy(output) if self.config.enabled and self.config.csp else output

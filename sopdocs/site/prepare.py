@@ -38,7 +38,7 @@ from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_file
 from sopdocs.core.review import review_state
 from sopdocs.lint.fast import MAX_DEFAULT_JOBS, analyse_document, combine, cpu_count
-from sopdocs.site import pages
+from sopdocs.site import model, placeholders, sop_page, urls
 from sopdocs.site.search import write_record
 
 # Below this many SOPs one process is faster than starting others (about 0.3 s each).
@@ -120,18 +120,18 @@ class _Share:
     def parse(self, items: list[Item]) -> list[tuple[str, Parsed]]:
         out = []
         for item in items:
-            doc = self.docs[item.src] = parse_file(item.path, item.display, self.config.max_file_size)
+            doc = self.docs[item.src] = parse_file(item.path, item.display, self.config)
             entry = analyse_document(doc, self.config, self.today)
             if self.records is not None and doc.meta is not None:
                 # The record needs nothing from other SOPs: written now, the index can
                 # start as soon as the SOPs are read.
-                url = pages.page_url(item.src, self.records.use_directory_urls)
+                url = urls.page_url(item.src, self.records.use_directory_urls)
                 review = review_state(doc.meta, self.today, self.config.review_in, self.config.due_soon_days)
-                write_record(self.records.directory, pages.Entry(doc, item.src, url, review))
+                write_record(self.records.directory, model.Entry(doc, item.src, url, review))
             out.append((item.src, Parsed(doc.sha256, entry, doc.meta, doc.front_matter_line)))
         return out
 
-    def render(self, site: pages.Site, srcs: list[str], md: Any = None) -> list[tuple[str, Page]]:
+    def render(self, site: model.Site, srcs: list[str], md: Any = None) -> list[tuple[str, Page]]:
         out = []
         for src in srcs:
             entry = site.by_src.get(src)
@@ -142,12 +142,12 @@ class _Share:
                 self.parse([self.items[src]])
                 doc = self.docs[src]
             entry.doc = doc
-            markdown, blocks = pages.with_placeholders(pages.sop_page(site, entry))
+            markdown, blocks = placeholders.with_placeholders(sop_page.sop_page(site, entry))
             if md is not None:
                 # Headings through Python-Markdown here, in parallel; MkDocs then renders one
                 # placeholder (measured: 0.2 ms a page instead of 0.9-1.1 ms).
                 html = page_html(md, markdown, blocks)
-                out.append((src, Page(pages.PAGE_PLACEHOLDER, [html], list(getattr(md, "toc_tokens", [])))))
+                out.append((src, Page(placeholders.PAGE_PLACEHOLDER, [html], list(getattr(md, "toc_tokens", [])))))
             else:
                 out.append((src, Page(markdown, blocks)))
         return out
@@ -172,7 +172,7 @@ def page_html(md: Any, markdown: str, blocks: list[str]) -> str:
                 placeholder = _PLACEHOLDER_LINE.fullmatch(line)
                 parts.append(blocks[int(placeholder.group(1))] if placeholder else next(found))
             return "\n".join(parts)
-    return pages.fill_placeholders(md.reset().convert(markdown), blocks)
+    return placeholders.fill_placeholders(md.reset().convert(markdown), blocks)
 
 
 def _headings(md: Any, headings: list[str]) -> list[str] | None:
@@ -319,12 +319,12 @@ class WorkerError(RuntimeError):
 _NOWHERE = Path()
 
 
-def _directory(site: pages.Site) -> pages.Site:
+def _directory(site: model.Site) -> model.Site:
     """What a worker needs of the site to write its SOPs' pages: every SOP's id, title,
     URL and review state (its own SOPs' documents it has). A sixth of the bytes of the
     whole site, and much faster to unpickle."""
     entries = [
-        pages.Entry(
+        model.Entry(
             SopDocument(path=_NOWHERE, display_path="", meta={k: e.meta[k] for k in ("id", "title") if k in e.meta}),
             e.src,
             e.url,
@@ -333,7 +333,7 @@ def _directory(site: pages.Site) -> pages.Site:
         )
         for e in site.entries
     ]
-    return pages.Site(entries, site.today, site.due_soon_days, site.title, site.use_directory_urls, site.metrics)
+    return model.Site(entries, site.today, site.due_soon_days, site.title, site.use_directory_urls, site.metrics)
 
 
 class SitePool:
@@ -420,7 +420,7 @@ class SitePool:
             )
         return findings, light
 
-    def render(self, site: pages.Site, options: MarkdownOptions | None = None) -> dict[str, Page]:
+    def render(self, site: model.Site, options: MarkdownOptions | None = None) -> dict[str, Page]:
         """Phase 2: the page of every SOP that has front matter; with ``options``, the
         headings rendered too (see Page)."""
         directory = _directory(site) if self.workers else site

@@ -15,14 +15,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sopdocs.core.text import NO_OWNER, plural, prose_duration
+from sopdocs.errors import UsageError
 from sopdocs.health import metrics as m
 from sopdocs.site.html import attr, esc, md_text
-from sopdocs.site.pages import join_page
-
-if TYPE_CHECKING:
-    from sopdocs.site.pages import Entry, Site
+from sopdocs.site.model import Entry, Site
+from sopdocs.site.placeholders import join_page
+from sopdocs.site.urls import relative
 
 RELIABILITY_SRC = "reliability.md"
 ENV = "SOPDOCS_METRICS"  # set by `sopdocs build --metrics`; paths separated by os.pathsep
@@ -47,7 +48,7 @@ WIDE = ' style="min-width: 10rem"'
 RESULT_BADGES = {m.SUCCESS: "current", m.FAILURE: "overdue", m.TIMEOUT: "overdue", m.CANCELLED: "due-soon"}
 
 
-class SiteMetricsError(Exception):
+class SiteMetricsError(UsageError):
     """The metrics given to the build cannot be read."""
 
 
@@ -147,18 +148,6 @@ def _result_badge(result: str | None) -> str:
     return f'<span class="sop-badge sop-stale--{attr(state)}" data-sop-result="{attr(result)}">{esc(RESULT_LABELS.get(result, result))}</span>'
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    return f"{value:.1f} s" if value < 60 else f"{value / 60:.1f} min"
-
-
-def _runs(count: int) -> str:
-    return f"{count} run{'s' if count != 1 else ''}"
-
-
 def _days_since(metrics: SiteMetrics, figures: dict[str, Any], today: dt.date) -> int | None:
     day = _day(figures.get("last_run"))
     return None if day is None else max(0, (today - day).days)
@@ -184,7 +173,7 @@ def trend_svg(runs: list[dict[str, Any]]) -> str:
                 run.get("version") or "",
                 RESULT_LABELS.get(result, result),
                 f"rollback {run['rollback']}" if run.get("rollback") else "",
-                _seconds(seconds) if seconds is not None else "",
+                prose_duration(seconds) if seconds is not None else "",
             )
             if part
         )
@@ -213,7 +202,7 @@ def sop_figures(site: Site, entry: Entry) -> str:
     title = '<p class="sop-meta"><strong>Runs</strong> (from the audit trails)</p>'
     if not figures or not figures["runs"]:
         excluded = figures["excluded_runs"] if figures else 0
-        note = f" {_runs(excluded)} left out: broken audit chain." if excluded else ""
+        note = f" {plural(excluded, 'run')} left out: broken audit chain." if excluded else ""
         return (
             f'<div class="sop-header sop-metrics" data-sop-metrics data-runs="0">{title}'
             f'<p class="sop-missing" data-sop-never-run>Never run: no run of this SOP is in the audit trails.{esc(note)}</p></div>'
@@ -240,14 +229,14 @@ def sop_figures(site: Site, entry: Entry) -> str:
         )
     duration = figures["duration_seconds"]
     if duration["runs"]:
-        plural = "s" if duration["runs"] != 1 else ""
+        median, p90 = esc(prose_duration(duration["p50"])), esc(prose_duration(duration["p90"]))
         text = (
-            f'<span data-sop-figure="duration">median {esc(_seconds(duration["p50"]))}, p90 {esc(_seconds(duration["p90"]))}'
-            f' <span class="sop-runs">(of {duration["runs"]} successful run{plural})</span></span>'
+            f'<span data-sop-figure="duration">median {median}, p90 {p90}'
+            f' <span class="sop-runs">(of {plural(duration["runs"], "successful run")})</span></span>'
         )
         facts.append(("Time to execute", text))
     if figures.get("excluded_runs"):
-        facts.append(("Left out", f'<span class="sop-missing">{_runs(figures["excluded_runs"])}: broken audit chain</span>'))
+        facts.append(("Left out", f'<span class="sop-missing">{plural(figures["excluded_runs"], "run")}: broken audit chain</span>'))
     rows = "".join(f'<div class="sop-fact"><dt>{esc(label)}</dt><dd>{value}</dd></div>' for label, value in facts)
     days = _days_since(metrics, figures, site.today)
     stale = ""
@@ -269,7 +258,7 @@ def sop_figures(site: Site, entry: Entry) -> str:
 
 
 def _owner_of(entry: Entry | None, figures: dict[str, Any]) -> str:
-    return (entry.text("owner") if entry else "") or figures.get("owner") or "(no owner)"
+    return (entry.front.owner if entry else "") or figures.get("owner") or NO_OWNER
 
 
 def _rank_key(metrics: SiteMetrics, figures: dict[str, Any]) -> tuple:
@@ -279,8 +268,6 @@ def _rank_key(metrics: SiteMetrics, figures: dict[str, Any]) -> tuple:
 
 
 def _sop_cell(site: Site, entry: Entry | None, sop_id: str, here: str) -> str:
-    from sopdocs.site.pages import relative
-
     if entry is None:
         return f'<code>{esc(sop_id)}</code> <span class="sop-missing">(not in the catalog)</span>'
     return f'<a href="{attr(relative(here, entry.url))}">{esc(entry.title)}</a><br><code class="sop-id">{esc(sop_id)}</code>'
@@ -322,8 +309,6 @@ def _legend(metrics: SiteMetrics) -> str:
 
 
 def _never_run(site: Site, here: str) -> tuple[str, int]:
-    from sopdocs.site.pages import relative
-
     metrics: SiteMetrics = site.metrics
     items = []
     for entry in site.entries:
@@ -336,7 +321,7 @@ def _never_run(site: Site, here: str) -> tuple[str, int]:
         note = f" ({refused} refused)" if refused else ""
         items.append(
             f'<li data-id="{attr(entry.sop_id)}"><a href="{attr(relative(here, entry.url))}">{esc(entry.title)}</a> '
-            f"<code>{esc(entry.sop_id)}</code> · {esc(entry.text('owner') or '(no owner)')}{esc(note)}</li>"
+            f"<code>{esc(entry.sop_id)}</code> · {esc(entry.front.owner_label)}{esc(note)}</li>"
         )
     if not items:
         return "<p>Every SOP in the catalog has been run.</p>", 0
@@ -357,7 +342,7 @@ def _stale(site: Site, here: str) -> str:
         return f"<p>No SOP in the catalog has gone more than {metrics.stale_days} days without a run.</p>"
     rows = "".join(
         f'<tr data-sop-stale-row data-id="{attr(entry.sop_id)}"><td>{_sop_cell(site, entry, entry.sop_id, here)}</td>'
-        f'<td>{esc(entry.text("owner"))}</td><td>{_date(figures["last_run"])}</td><td data-days="{days}">{days}</td></tr>'
+        f'<td>{esc(entry.front.owner)}</td><td>{_date(figures["last_run"])}</td><td data-days="{days}">{days}</td></tr>'
         for _, entry, figures, days in sorted(found, key=lambda f: (f[0], f[1].sop_id))
     )
     return (
@@ -371,7 +356,7 @@ def _owner_totals(site: Site) -> str:
     empty = m.figures([], m.Settings(min_runs=metrics.min_runs), None)
     sops = [s for s in metrics.document["sops"] if s["runs"]]
     known = {s["sop_id"] for s in sops}
-    sops += [{**empty, "sop_id": e.sop_id, "owner": e.text("owner")} for e in site.entries if e.sop_id not in known]
+    sops += [{**empty, "sop_id": e.sop_id, "owner": e.front.owner} for e in site.entries if e.sop_id not in known]
 
     def owner(figures: dict[str, Any]) -> str:
         return _owner_of(site.by_id.get(figures["sop_id"]), figures)
@@ -397,7 +382,7 @@ def _broken_trails(metrics: SiteMetrics) -> str:
         return ""
     items = "".join(
         f"<li><code>{esc(t['path'])}</code> line {esc(str(t['line']))}: {esc(t['error'])}; "
-        f"{_runs(len(t['excluded_runs']))} left out</li>"
+        f"{plural(len(t['excluded_runs']), 'run')} left out</li>"
         for t in broken
     )
     return (
@@ -413,7 +398,7 @@ def reliability_page(site: Site, here: str) -> str:
     never, never_count = _never_run(site, here)
     computed_for = metrics.document.get("today")
     intro = (
-        f'<p class="sop-meta" data-sop-metrics-summary>{_runs(summary["runs"])} from {summary["trails"]} audit trails'
+        f'<p class="sop-meta" data-sop-metrics-summary>{plural(summary["runs"], "run")} from {summary["trails"]} audit trails'
         + (f", figures computed for {esc(computed_for)}" if computed_for else "")
         + "; "
         f"site built {esc(site.today.isoformat())}. Rates are over finished runs (success, failure, timeout, cancelled); "

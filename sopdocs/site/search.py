@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sopdocs.site.pages import Entry, Site
+from sopdocs.site.model import Entry, Site
 from sopdocs.site.stable_index import stabilise
 
 
@@ -25,14 +25,14 @@ def record_text(entry: Entry) -> str:
     parts = [
         entry.title,
         f"id {entry.sop_id}",
-        f"owner {entry.text('owner')}",
-        entry.text("backup_owner"),
-        " ".join(entry.strings("escalation")),
-        " ".join(entry.strings("tags")),
-        entry.text("layer"),
+        f"owner {entry.front.text('owner')}",
+        entry.front.text("backup_owner"),
+        " ".join(entry.front.strings("escalation")),
+        " ".join(entry.front.strings("tags")),
+        entry.front.text("layer"),
         entry.status,
-        entry.text("risk"),
-        " ".join(entry.strings("execution_roles")),
+        entry.front.text("risk"),
+        " ".join(entry.front.strings("execution_roles")),
     ]
     for key in ("preconditions", "rollback"):
         items = meta.get(key)
@@ -54,11 +54,11 @@ def filters(entry: Entry) -> dict[str, list[str]]:
     twice and its UI inserts them as HTML, so no escaping survives reliably: characters
     that could form markup are replaced instead (real owner, layer and tag names have none)."""
     found = {
-        "owner": [entry.text("owner")],
+        "owner": [entry.front.text("owner")],
         "status": [entry.status],
-        "layer": [entry.text("layer")],
+        "layer": [entry.front.text("layer")],
         "review": [entry.review.state],
-        "tag": entry.strings("tags"),
+        "tag": entry.front.strings("tags"),
     }
     return {key: [v.translate(_UNSAFE) for v in values if v] for key, values in found.items() if any(values)}
 

@@ -20,7 +20,7 @@ from helpers import require_shared
 from sopdocs.author.migrate import migrate_text
 from sopdocs.core.config import config_from_dict
 from sopdocs.core.review import review_state
-from sopdocs.lint.engine import lint_paths
+from sopdocs.lint.files import lint_paths
 
 
 @pytest.fixture(autouse=True)

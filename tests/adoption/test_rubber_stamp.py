@@ -13,8 +13,9 @@ from adoptkit import TODAY, commit, git, run_sopdocs, sop
 
 from sopdocs.core import history
 from sopdocs.core.config import config_from_dict
-from sopdocs.lint.engine import parse_paths
-from sopdocs.site.pages import build_site, sop_page
+from sopdocs.core.parser import parse_files
+from sopdocs.site.model import build_site
+from sopdocs.site.sop_page import sop_page
 
 
 def report(repo: Path, *args: str) -> dict:
@@ -189,7 +190,7 @@ def test_history_is_read_with_one_git_log(repo, monkeypatch):
 def test_site_page_shows_last_changed_next_to_last_reviewed(repo):
     stamped_repo(repo)
     config = config_from_dict({"paths": ["sops"]}, root=repo)
-    docs = {p.name: d for p, d in zip(sorted((repo / "sops").glob("*.md")), parse_paths(sorted((repo / "sops").glob("*.md")), config, repo))}
+    docs = {p.name: d for p, d in zip(sorted((repo / "sops").glob("*.md")), parse_files(sorted((repo / "sops").glob("*.md")), config, repo))}
 
     site = build_site(docs, __import__("datetime").date(2026, 11, 26), "6 months", 30)
     page = sop_page(site, site.by_src["stamped.md"])
@@ -203,7 +204,7 @@ def test_site_page_shows_last_changed_next_to_last_reviewed(repo):
 def test_site_page_without_git_has_no_last_changed(tmp_path):
     (tmp_path / "a.md").write_text(sop("a"), encoding="utf-8")
     config = config_from_dict({"paths": ["."]}, root=tmp_path)
-    docs = {"a.md": parse_paths([tmp_path / "a.md"], config, tmp_path)[0]}
+    docs = {"a.md": parse_files([tmp_path / "a.md"], config, tmp_path)[0]}
 
     site = build_site(docs, __import__("datetime").date(2026, 11, 26), "6 months", 30)
 

@@ -11,12 +11,13 @@ from strategies import TRICKY, anything, bodies, dump, mutated_meta, sop_files, 
 
 from sopdocs.core import parser, schema
 from sopdocs.core.model import Position, SopDocument
+from sopdocs.lint import rules
 from sopdocs.lint.rules import credential_in_command
 from sopdocs.lint.rules._common import iter_commands, source_line
 
 
 def python_issues(meta):
-    return [issue for error in schema.validator().iter_errors(meta) for issue in schema._translate(error)]
+    return [issue for error in schema.validator().iter_errors(meta) for issue in rules.translate(error)]
 
 
 @given(meta=st.one_of(valid_meta, mutated_meta(), st.dictionaries(st.text(max_size=5), anything, max_size=4)))
@@ -30,19 +31,19 @@ def test_schema_fast_path_agrees_with_jsonschema(meta):
         rs_valid = False
     if rs_valid:
         assert python_valid, meta
-    assert schema.check(meta) == python_issues(meta)
+    assert rules.front_matter_issues(meta) == python_issues(meta)
 
 
 @given(day=st.text(alphabet="0123456789-", min_size=8, max_size=12) | st.dates().map(str))
 def test_date_format_is_jsonschemas(day):
     meta = {"id": "a", "title": "t", "owner": "o", "preconditions": ["p"], "rollback": ["r"], "last_reviewed": day}
-    assert schema.check(meta) == python_issues(meta)
+    assert rules.front_matter_issues(meta) == python_issues(meta)
 
 
 def test_impossible_dates_stay_invalid():
     for day in ("2026-02-30", "0000-01-01", "2026-13-01", "2025-02-29"):
         meta = {"id": "a", "title": "t", "owner": "o", "preconditions": ["p"], "rollback": ["r"], "last_reviewed": day}
-        assert [i.rule for i in schema.check(meta)] == ["field-value"], day
+        assert [i.rule for i in rules.front_matter_issues(meta)] == ["field-value"], day
 
 
 def _parse(data: bytes, markdown) -> SopDocument:

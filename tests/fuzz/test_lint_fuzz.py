@@ -19,8 +19,9 @@ from strategies import dump, file_lines, sop_files, steps_body, valid_meta, with
 from sopdocs.core.config import config_from_dict
 from sopdocs.core.schema import load_schema
 from sopdocs.export.writer import export_paths
-from sopdocs.lint.engine import Finding, blocks_execution, lint_paths
+from sopdocs.lint.engine import Finding, blocks_execution
 from sopdocs.lint.fast import Options
+from sopdocs.lint.files import lint_paths
 
 TODAY = dt.date(2026, 11, 26)
 NEIGHBOUR = (

@@ -31,7 +31,7 @@ def test_sop_outside_the_named_files_is_known(tmp_path):
     import datetime as dt
 
     from sopdocs.core.config import config_from_dict
-    from sopdocs.lint.engine import lint_paths
+    from sopdocs.lint.files import lint_paths
 
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.md").write_text(related("related: [scale-api]\n"))

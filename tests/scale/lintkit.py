@@ -8,8 +8,9 @@ import datetime as dt
 from pathlib import Path
 
 from sopdocs.core.config import load_config
-from sopdocs.lint.engine import Finding, lint_paths
+from sopdocs.lint.engine import Finding
 from sopdocs.lint.fast import Options
+from sopdocs.lint.files import lint_paths
 
 TODAY = "2026-11-26"
 

@@ -86,8 +86,8 @@ def test_lint_shows_progress_on_a_terminal(catalog, monkeypatch, jobs):
     import datetime as dt
 
     from sopdocs.core.config import load_config
-    from sopdocs.lint.engine import lint_paths
     from sopdocs.lint.fast import Options
+    from sopdocs.lint.files import lint_paths
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
@@ -102,10 +102,11 @@ def test_lint_shows_progress_on_a_terminal(catalog, monkeypatch, jobs):
 def test_parse_paths_shows_progress_on_a_terminal(catalog, monkeypatch):
     """Export and the other callers that read whole documents."""
     from sopdocs.core.config import load_config
-    from sopdocs.lint.engine import discover, parse_paths
+    from sopdocs.core.discover import discover
+    from sopdocs.core.parser import parse_files
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     config = load_config(catalog / "sopdocs.yml")
-    parse_paths(discover([catalog / "sops"], config, catalog), config, catalog)
+    parse_files(discover([catalog / "sops"], config, catalog), config, catalog)
     assert "\rreading 300/300" in terminal.getvalue()

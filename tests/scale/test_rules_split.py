@@ -1,6 +1,6 @@
 """The cache stores only what a file's bytes and the config decide. A document rule
-that reads the date or the file system must be one of workers.DYNAMIC_RULES (run on
-every lint); this test fails when a new rule forgets it."""
+that reads the date or the file system must say so (``USES_TODAY``,
+``USES_OTHER_FILES``: run on every lint); this test fails when a new rule forgets it."""
 
 from __future__ import annotations
 
@@ -16,20 +16,23 @@ from sopdocs.lint import rules as registry
 OUTSIDE = re.compile(r"ctx\.today|doc_review|review_state|\.is_file\(|\.exists\(|\bopen\(|\.stat\(|\bos\.|datetime|\.path\b")
 
 
-@pytest.mark.parametrize("rule", [r for r in registry.RULES.values() if r.SCOPE == "document"], ids=lambda r: r.ID)
-def test_document_rules_reading_the_outside_are_dynamic(rule):
-    uses_outside = bool(OUTSIDE.search(inspect.getsource(rule)))
-    assert uses_outside == (rule.ID in workers.DYNAMIC_RULES), rule.ID
+@pytest.mark.parametrize("rule", [r for r in registry.RULES.values() if r.scope == "document"], ids=lambda r: r.id)
+def test_document_rules_reading_the_outside_say_so(rule):
+    uses_outside = bool(OUTSIDE.search(inspect.getsource(rule.module)))
+    assert uses_outside == (not rule.static), rule.id
+    assert (rule.id in workers.dynamic_rule_ids()) == (not rule.static)
 
 
-def test_dynamic_rules_exist():
-    assert workers.DYNAMIC_RULES <= set(registry.RULES)
+def test_the_split_covers_every_rule_once():
+    assert workers.static_rule_ids() | workers.dynamic_rule_ids() == set(registry.RULES)
+    assert not workers.static_rule_ids() & workers.dynamic_rule_ids()
+    assert {"review-overdue", "link-broken", "duplicate-id"} <= workers.dynamic_rule_ids()
 
 
 def test_facts_hold_what_dynamic_and_catalog_rules_read():
     """The keys the dynamic and catalog rules look up in `meta` are kept as facts."""
     for rule in registry.RULES.values():
-        if rule.SCOPE == "catalog" or rule.ID in workers.DYNAMIC_RULES:
-            source = inspect.getsource(rule)
+        if not rule.static:
+            source = inspect.getsource(rule.module)
             for key in re.findall(r"""meta[^)]*?\)?\.get\(\s*["']([a-z_]+)["']""", source):
-                assert key in workers.FACT_KEYS, (rule.ID, key)
+                assert key in workers.FACT_KEYS, (rule.id, key)

@@ -15,7 +15,7 @@ import pytest
 
 from sopdocs.core.config import load_config
 from sopdocs.lint.fast import display_paths
-from sopdocs.site import pages, prepare, search
+from sopdocs.site import placeholders, prepare, search, sop_page
 from sopdocs.site.build import make_site
 
 TODAY = dt.date(2026, 11, 26)
@@ -101,9 +101,9 @@ def test_pages_are_what_mkdocs_markdown_would_make(serial):
     for src, page in sorted(rendered.items())[:60]:
         entry = site.by_src[src]
         assert entry.doc.text  # one process: the site's entries have the full documents
-        skeleton, blocks = pages.with_placeholders(pages.sop_page(site, entry))
-        whole = pages.fill_placeholders(md.reset().convert(skeleton), blocks)
-        assert page.markdown == pages.PAGE_PLACEHOLDER
+        skeleton, blocks = placeholders.with_placeholders(sop_page.sop_page(site, entry))
+        whole = placeholders.fill_placeholders(md.reset().convert(skeleton), blocks)
+        assert page.markdown == placeholders.PAGE_PLACEHOLDER
         assert page.blocks == [whole]
         assert page.toc == md.toc_tokens
 
@@ -116,7 +116,7 @@ def test_a_title_like_a_section_heading_gets_the_ids_of_a_whole_conversion(title
     for _ in range(2):  # the second time the section headings come from the memo
         fast = prepare.page_html(md, skeleton, blocks)
         fast_toc = md.toc_tokens
-        whole = pages.fill_placeholders(md.reset().convert(skeleton), blocks)
+        whole = placeholders.fill_placeholders(md.reset().convert(skeleton), blocks)
         assert fast == whole
         assert fast_toc == md.toc_tokens
 
@@ -124,7 +124,7 @@ def test_a_title_like_a_section_heading_gets_the_ids_of_a_whole_conversion(title
 def test_other_markdown_on_a_page_is_converted_whole():
     md = markdown.Markdown(extensions=["toc"])
     skeleton = "# T\n\nSome *text*.\n\nSOPDOCSHTMLBLOCK0Z\n\n## Steps\n"
-    assert prepare.page_html(md, skeleton, ["<p>x</p>"]) == pages.fill_placeholders(md.reset().convert(skeleton), ["<p>x</p>"])
+    assert prepare.page_html(md, skeleton, ["<p>x</p>"]) == placeholders.fill_placeholders(md.reset().convert(skeleton), ["<p>x</p>"])
 
 
 def test_where_no_process_can_start_this_one_does_everything(pristine_catalog, serial, monkeypatch):

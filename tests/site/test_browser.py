@@ -10,8 +10,8 @@ import re
 import pytest
 import sitekit
 
-from sopdocs.author.scaffold import slugify
-from sopdocs.site import pages
+from sopdocs.core.text import slugify
+from sopdocs.site import index_pages
 
 BUILD_DAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 LATER_DAY = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -154,8 +154,8 @@ def with_row_limit(tab, limit: int) -> None:
     def rewrite(route):
         response = route.fetch()
         html = response.text()
-        assert f'data-sop-limit="{pages.TABLE_ROWS}"' in html
-        route.fulfill(response=response, body=html.replace(f'data-sop-limit="{pages.TABLE_ROWS}"', f'data-sop-limit="{limit}"'))
+        assert f'data-sop-limit="{index_pages.TABLE_ROWS}"' in html
+        route.fulfill(response=response, body=html.replace(f'data-sop-limit="{index_pages.TABLE_ROWS}"', f'data-sop-limit="{limit}"'))
 
     tab.page.route(lambda url: url.endswith("/") and url.count("/") == 3, rewrite)
 
@@ -200,7 +200,7 @@ def test_a_long_table_shows_its_first_rows_and_every_row_on_request(new_tab, sop
     tab.assert_clean()
 
 
-LARGE = pages.TABLE_ROWS + 5
+LARGE = index_pages.TABLE_ROWS + 5
 
 
 @pytest.fixture(scope="module")
@@ -231,8 +231,8 @@ def test_a_large_table_loads_its_first_rows_and_without_javascript_shows_every_r
             shown = page.locator(f"{ROWS}:visible")
             more = page.locator("[data-sop-show-all]")
             if javascript:
-                assert shown.count() == pages.TABLE_ROWS
-                assert shown.last.get_attribute("data-id") == f"large-{pages.TABLE_ROWS - 1:03}"
+                assert shown.count() == index_pages.TABLE_ROWS
+                assert shown.last.get_attribute("data-id") == f"large-{index_pages.TABLE_ROWS - 1:03}"
                 assert more.is_visible() and more.inner_text() == f"Show all {LARGE}"
                 more.click()
                 assert shown.count() == LARGE

@@ -15,7 +15,7 @@ import pytest
 import sitekit
 import yaml
 
-from sopdocs.author.scaffold import slugify
+from sopdocs.core.text import slugify
 
 
 def front_matter(text: str) -> dict:

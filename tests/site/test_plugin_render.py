@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sopdocs.site import pages
+from sopdocs.site import placeholders
 from sopdocs.site.plugin import SopdocsPlugin
 
 
@@ -31,7 +31,7 @@ def plugin() -> SopdocsPlugin:
 
 def test_the_first_placeholder_page_is_rendered_and_the_others_reuse_it():
     p = plugin()
-    first, second = FakePage(pages.PAGE_PLACEHOLDER), FakePage(pages.PAGE_PLACEHOLDER)
+    first, second = FakePage(placeholders.PAGE_PLACEHOLDER), FakePage(placeholders.PAGE_PLACEHOLDER)
     for page in (first, second):
         page.render = p._placeholder_render(page)
         page.render(None, None)
@@ -42,7 +42,7 @@ def test_the_first_placeholder_page_is_rendered_and_the_others_reuse_it():
 
 def test_a_page_whose_markdown_another_plugin_changed_is_rendered():
     p = plugin()
-    placeholder, changed = FakePage(pages.PAGE_PLACEHOLDER), FakePage(pages.PAGE_PLACEHOLDER + "\nA banner\n")
+    placeholder, changed = FakePage(placeholders.PAGE_PLACEHOLDER), FakePage(placeholders.PAGE_PLACEHOLDER + "\nA banner\n")
     for page in (placeholder, changed):
         page.render = p._placeholder_render(page)
         page.render(None, None)
@@ -52,7 +52,7 @@ def test_a_page_whose_markdown_another_plugin_changed_is_rendered():
 
 def test_only_the_first_of_many_placeholder_pages_is_rendered():
     p = plugin()
-    many = [FakePage(pages.PAGE_PLACEHOLDER) for _ in range(5)]
+    many = [FakePage(placeholders.PAGE_PLACEHOLDER) for _ in range(5)]
     for page in many:
         page.render = p._placeholder_render(page)
         page.render(None, None)

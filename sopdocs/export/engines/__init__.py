@@ -20,8 +20,10 @@ from typing import Any
 
 import yaml
 
+from sopdocs.errors import SopdocsError
 
-class CompileError(Exception):
+
+class CompileError(SopdocsError):
     """The SOP cannot be expressed for this engine as written (exit code 1)."""
 
 

@@ -14,18 +14,18 @@ LEVELS = {"error": "error", "warning": "warning"}
 
 def render(result, color: bool = False) -> str:
     rules = list(registry.RULES.values())
-    index = {rule.ID: i for i, rule in enumerate(rules)}
+    index = {rule.id: i for i, rule in enumerate(rules)}
     descriptors = []
     for rule in rules:
         parts = registry.sections(rule)
         descriptors.append(
             {
-                "id": rule.CODE,
-                "name": rule.ID,
+                "id": rule.code,
+                "name": rule.id,
                 "shortDescription": {"text": parts["summary"]},
                 "fullDescription": {"text": parts.get("What it does", parts["summary"])},
-                "help": {"text": rule.__doc__.strip(), "markdown": rule.__doc__.strip()},
-                "defaultConfiguration": {"level": LEVELS[rule.SEVERITY]},
+                "help": {"text": rule.doc, "markdown": rule.doc},
+                "defaultConfiguration": {"level": LEVELS[rule.severity]},
                 "properties": {"tags": ["sop"]},
             }
         )

@@ -1,18 +1,16 @@
-"""Helpers shared by rule modules. Rules yield ``(Position, message)`` pairs; the
-linter stamps the rule id, code, severity and path onto them."""
+"""What rule modules share: the context a rule runs in, and helpers. Rules yield
+``(Position, message)`` pairs; the linter stamps the rule id, code, severity and path
+onto them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
-from sopdocs.core.model import Position, SopDocument
+from sopdocs.core.config import Config
+from sopdocs.core.model import ParseProblem, Position, SopDocument
 from sopdocs.core.review import ReviewState, review_state
-
-if TYPE_CHECKING:
-    from sopdocs.core.config import Config
 
 Problem = tuple[Position, str]
 
@@ -27,30 +25,22 @@ class Context:
     catalog_checks: bool = True
 
 
-def parse_problems(doc: SopDocument, rule_id: str) -> Iterator[Problem]:
+def parse_problems(doc: SopDocument, rule_id: str, explain: Callable[[ParseProblem], str]) -> Iterator[Problem]:
+    """What the parser found that belongs to the rule, in the rule's words."""
     for problem in doc.problems:
         if problem.rule == rule_id:
-            yield problem.position, problem.message
+            yield problem.position, explain(problem)
 
 
 def schema_problems(doc: SopDocument, rule_id: str) -> Iterator[Problem]:
-    if doc.meta is None:
-        return
-    issues = doc.cache.get("schema")
-    if issues is None:
-        from sopdocs.core.schema import check
-
-        issues = doc.cache["schema"] = check(doc.meta)
-    for issue in issues:
+    """The rule's schema issues (the engine reads them into ``doc.schema_issues``)."""
+    for issue in doc.schema_issues or ():
         if issue.rule == rule_id:
             yield doc.position_of(issue.path), issue.message
 
 
 def doc_review(doc: SopDocument, ctx: Context) -> ReviewState:
-    state = doc.cache.get("review")
-    if state is None:
-        state = doc.cache["review"] = review_state(doc.meta, ctx.today, ctx.config.review_in, ctx.config.due_soon_days)
-    return state
+    return review_state(doc.meta, ctx.today, ctx.config.review_in, ctx.config.due_soon_days)
 
 
 @dataclass(frozen=True)
@@ -87,11 +77,5 @@ def iter_commands(doc: SopDocument) -> Iterator[Command]:
 
 
 def source_line(doc: SopDocument, line: int) -> str:
-    lines = doc.cache.get("lines")
-    if lines is None:
-        lines = doc.cache["lines"] = doc.text.split("\n")
+    lines = doc.lines
     return lines[line - 1] if 0 < line <= len(lines) else ""
-
-
-def option(conf: dict[str, Any], name: str, default: Any) -> Any:
-    return conf.get(name, default)

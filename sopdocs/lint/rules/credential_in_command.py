@@ -36,7 +36,6 @@ ID = "credential-in-command"
 CODE = "SOP601"
 SEVERITY = "warning"
 SCOPE = "document"
-DEFAULT: dict = {}
 
 _VALUE = r"""['"]?(?![$'"{<])[^\s'"]{6,}"""
 PATTERNS = [

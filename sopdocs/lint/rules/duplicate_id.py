@@ -23,7 +23,6 @@ ID = "duplicate-id"
 CODE = "SOP501"
 SEVERITY = "error"
 SCOPE = "catalog"
-DEFAULT: dict = {}
 
 
 def check(docs, conf, ctx):

@@ -21,6 +21,7 @@ last_reviewed: 2026-01-10
 ```
 """
 
+from sopdocs.core.model import ParseProblem
 from sopdocs.lint.rules._common import parse_problems
 
 ID = "duplicate-key"
@@ -28,8 +29,12 @@ CODE = "SOP004"
 SEVERITY = "error"
 SCOPE = "document"
 PARSE = True
-DEFAULT: dict = {}
 
 
 def check(doc, conf, ctx):
-    yield from parse_problems(doc, ID)
+    yield from parse_problems(doc, ID, explain)
+
+
+def explain(problem: ParseProblem) -> str:
+    key, first = problem.details["key"], problem.details["first_line"]
+    return f"key `{key}` appears twice (first on line {first}); the first value is kept. Delete one of them"

@@ -30,14 +30,25 @@ last_reviewed: 2026-10-01
 The finding points at the front matter's opening line (or the mapping that lacks the key).
 """
 
+from sopdocs.core.schema import SchemaIssue, field_name
 from sopdocs.lint.rules._common import schema_problems
 
 ID = "field-missing"
 CODE = "SOP101"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+SCHEMA_KEYWORDS = ("required",)
 
 
 def check(doc, conf, ctx):
     yield from schema_problems(doc, ID)
+
+
+def translate(error, recurse):
+    path = tuple(error.absolute_path)
+    missing = error.message.split("'")[1]
+    if missing == "rollback" and not path:
+        return None  # rollback-missing says it
+    described = error.schema.get("properties", {}).get(missing, {}).get("description", "")
+    text = f"missing required key `{field_name(path + (missing,))}`"
+    return [SchemaIssue(ID, path, f"{text}: {described}" if described else text)]

@@ -25,14 +25,49 @@ preconditions:
 ```
 """
 
+from sopdocs.core.schema import SchemaIssue, describe_value, field_name, wanted_types
 from sopdocs.lint.rules._common import schema_problems
 
 ID = "field-type"
 CODE = "SOP102"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+# `oneOf` too: a value that fits none of a key's forms (`rollback`: steps or `{sop: id}`)
+# is reported for the form the author evidently meant, judged by the value's type.
+SCHEMA_KEYWORDS = ("type", "oneOf")
 
 
 def check(doc, conf, ctx):
     yield from schema_problems(doc, ID)
+
+
+def translate(error, recurse):
+    path = tuple(error.absolute_path)
+    name = field_name(path)
+    value = error.instance
+    if error.validator == "oneOf":
+        return _one_of(error, path, name, recurse)
+    message = f"`{name}` must be {wanted_types(error.validator_value)}, but YAML read {describe_value(value)}"
+    if "string" in error.validator_value and isinstance(value, (bool, int, float)):
+        message += "; put the value in quotes (YAML 1.1 reads yes/no/on/off as booleans and 1.10 as a number)"
+    elif value is None:
+        message += "; fill in a value or remove the key"
+    return [SchemaIssue(ID, path, message)]
+
+
+def _one_of(error, path, name, recurse):
+    value = error.instance
+    actual = {dict: "object", list: "array", str: "string"}.get(type(value))
+    branches = error.validator_value
+    for index, branch in enumerate(branches):
+        if branch.get("type") == actual:
+            sub = [e for e in error.context if e.schema_path and e.schema_path[0] == index]
+            issues = [issue for e in sub for issue in recurse(e)]
+            if issues:
+                return issues
+    wanted = wanted_types([b.get("type", "object") for b in branches])
+    if path == ("rollback",):
+        return [SchemaIssue(ID, path, f"`rollback` must be a list of steps or `{{sop: <id>}}`, but YAML read {describe_value(value)}")]
+    if value is None:
+        return [SchemaIssue(ID, path, f"`{name}` is empty; write {wanted}")]
+    return [SchemaIssue(ID, path, f"`{name}` must be {wanted}, but YAML read {describe_value(value)}")]

@@ -22,14 +22,29 @@ rollback:
 See `docs/format.md` or `sopdocs schema` for every key.
 """
 
+import difflib
+
+from sopdocs.core.schema import SchemaIssue, field_name
 from sopdocs.lint.rules._common import schema_problems
 
 ID = "field-unknown"
 CODE = "SOP104"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+OTHER_FORMATS = False  # other handbook formats have keys of their own
+SCHEMA_KEYWORDS = ("additionalProperties",)
 
 
 def check(doc, conf, ctx):
     yield from schema_problems(doc, ID)
+
+
+def translate(error, recurse):
+    path = tuple(error.absolute_path)
+    allowed = sorted(error.schema.get("properties", {}))
+    issues = []
+    for key in sorted(set(error.instance) - set(allowed), key=list(error.instance).index):
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        advice = f"did you mean `{close[0]}`?" if close else f"allowed keys: {', '.join(allowed)}"
+        issues.append(SchemaIssue(ID, path + (key,), f"unknown key `{field_name(path + (key,))}`; {advice}"))
+    return issues

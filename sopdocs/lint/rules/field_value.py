@@ -26,14 +26,54 @@ review_in: 6 months
 ```
 """
 
+import difflib
+import re
+
+from sopdocs.core.schema import HINTS, SchemaIssue, field_name, last_key
 from sopdocs.lint.rules._common import schema_problems
 
 ID = "field-value"
 CODE = "SOP103"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+# Every keyword that no other schema rule takes.
+SCHEMA_KEYWORDS = ("*",)
 
 
 def check(doc, conf, ctx):
     yield from schema_problems(doc, ID)
+
+
+def translate(error, recurse):
+    path = tuple(error.absolute_path)
+    name = field_name(path)
+    keyword, value = error.validator, error.instance
+    hint = HINTS.get(last_key(path), "")
+    if keyword == "propertyNames":
+        message = f"`{name}`: {error.message}; names are lower-case letters, digits and `_`, starting with a letter"
+    elif keyword == "minItems":
+        count = error.validator_value
+        message = f"`{name}` is empty: list at least {count} entr{'y' if count == 1 else 'ies'}"
+    elif keyword == "minLength":
+        message = f"`{name}` is empty: write a value or remove the key"
+    elif keyword == "maxLength":
+        message = f"`{name}` is longer than {error.validator_value} characters; shorten it"
+    elif keyword == "enum":
+        choices = [str(c) for c in error.validator_value]
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        advice = f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(choices)}"
+        message = f"`{name}` is `{value}`, which is not allowed; {advice}"
+    elif keyword == "format" and error.validator_value == "date":
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(value)):
+            return []  # not even YYYY-MM-DD: the field's `pattern` error says so, once
+        message = f"`{name}` is `{value}`, which is not a real calendar date; {hint or 'write YYYY-MM-DD'}"
+    elif keyword == "pattern":
+        message = f"`{name}` is `{value}`, which is not in the expected form; {hint or 'see `sopdocs schema`'}"
+    elif keyword == "uniqueItems":
+        seen, dupes = [], []
+        for item in value:
+            (dupes if item in seen else seen).append(item)
+        message = f"`{name}` lists `{dupes[0] if dupes else '?'}` more than once; remove the repeat"
+    else:
+        message = f"`{name}`: {error.message}"
+    return [SchemaIssue(ID, path, message)]

@@ -17,6 +17,7 @@ Save the file as UTF-8 (a UTF-8 byte-order mark and CRLF line endings are fine).
 images and other assets out of the SOP paths, or list them under `exclude`.
 """
 
+from sopdocs.core.model import ParseProblem
 from sopdocs.lint.rules._common import parse_problems
 
 ID = "file-unreadable"
@@ -24,8 +25,21 @@ CODE = "SOP001"
 SEVERITY = "error"
 SCOPE = "document"
 PARSE = True
-DEFAULT: dict = {}
 
 
 def check(doc, conf, ctx):
-    yield from parse_problems(doc, ID)
+    yield from parse_problems(doc, ID, explain)
+
+
+def explain(problem: ParseProblem) -> str:
+    details = problem.details
+    if problem.kind == "too-large":
+        return (
+            f"file is {details['size']:,} bytes, over the limit of {details['limit']:,}; an SOP this large is "
+            "almost certainly not one (split it, or raise `max_file_size` in the config)"
+        )
+    if problem.kind == "binary":
+        return "binary file (contains NUL bytes); an SOP must be UTF-8 text"
+    if problem.kind == "not-utf8":
+        return f"not valid UTF-8 (byte 0x{details['byte']:02x}); save the file as UTF-8"
+    return f"cannot read file: {details['error']}"

@@ -30,6 +30,7 @@ rollback: [Start the old workers again.]
 `sopdocs new "Title" --owner TEAM` writes a complete skeleton.
 """
 
+from sopdocs.core.model import ParseProblem
 from sopdocs.lint.rules._common import parse_problems
 
 ID = "front-matter-missing"
@@ -37,8 +38,18 @@ CODE = "SOP002"
 SEVERITY = "error"
 SCOPE = "document"
 PARSE = True
-DEFAULT: dict = {}
+
+
+MESSAGES = {
+    "empty": "file is empty; run `sopdocs new` to scaffold an SOP",
+    "absent": "no front matter: the first line must be `---`, followed by the SOP's YAML keys and a closing `---`",
+    "not-closed": "front matter is not closed: add a line `---` after the last YAML key",
+}
 
 
 def check(doc, conf, ctx):
-    yield from parse_problems(doc, ID)
+    yield from parse_problems(doc, ID, explain)
+
+
+def explain(problem: ParseProblem) -> str:
+    return MESSAGES[problem.kind]

@@ -27,7 +27,7 @@ ID = "link-broken"
 CODE = "SOP503"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+USES_OTHER_FILES = True
 
 
 def check(doc, conf, ctx):

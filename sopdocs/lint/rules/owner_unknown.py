@@ -31,7 +31,6 @@ ID = "owner-unknown"
 CODE = "SOP105"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
 
 
 def check(doc, conf, ctx):

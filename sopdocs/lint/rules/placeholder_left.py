@@ -27,7 +27,6 @@ ID = "placeholder-left"
 CODE = "SOP602"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
 
 MARKER = "TODO(sopdocs)"
 

@@ -25,7 +25,6 @@ ID = "related-unknown"
 CODE = "SOP502"
 SEVERITY = "error"
 SCOPE = "catalog"
-DEFAULT: dict = {}
 
 
 def check(docs, conf, ctx):

@@ -29,7 +29,9 @@ ID = "review-due-soon"
 CODE = "SOP302"
 SEVERITY = "warning"
 SCOPE = "document"
-DEFAULT: dict = {}
+USES_TODAY = True
+BLOCKS_RUN = False
+OPTIONS = {"days": {"type": "integer", "minimum": 0, "description": "the window in days (default: the config's due_soon_days)"}}
 
 
 def check(doc, conf, ctx):

@@ -26,7 +26,7 @@ ID = "review-in-future"
 CODE = "SOP303"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+USES_TODAY = True
 
 
 def check(doc, conf, ctx):

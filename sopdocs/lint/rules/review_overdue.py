@@ -30,7 +30,10 @@ ID = "review-overdue"
 CODE = "SOP301"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+USES_TODAY = True
+# An incident must not wait on a calendar: an overdue SOP can still be exported and run
+# (the runner shows and records the finding).
+BLOCKS_RUN = False
 
 
 def check(doc, conf, ctx):

@@ -27,14 +27,27 @@ If a change really cannot be undone, say so as a rollback step ("Restore from th
 backup taken in precondition 2") — that is still a plan.
 """
 
+from sopdocs.core.schema import SchemaIssue
 from sopdocs.lint.rules._common import schema_problems
 
 ID = "rollback-missing"
 CODE = "SOP201"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+OTHER_FORMATS = False  # other handbook formats have no place for a rollback
+SCHEMA_KEYWORDS = ("required", "minItems", "minLength")
 
 
 def check(doc, conf, ctx):
     yield from schema_problems(doc, ID)
+
+
+def translate(error, recurse):
+    path = tuple(error.absolute_path)
+    if error.validator == "required":
+        if path or error.message.split("'")[1] != "rollback":
+            return None
+        return [SchemaIssue(ID, (), "no `rollback`: say how to undo this change, as a list of steps or `rollback: {sop: <id>}`")]
+    if path != ("rollback",):
+        return None
+    return [SchemaIssue(ID, path, "`rollback` is empty: list at least one step that undoes the change")]

@@ -27,7 +27,6 @@ ID = "rollback-unknown"
 CODE = "SOP202"
 SEVERITY = "error"
 SCOPE = "catalog"
-DEFAULT: dict = {}
 
 
 def check(docs, conf, ctx):

@@ -34,7 +34,7 @@ ID = "step-attribute-invalid"
 CODE = "SOP404"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 DURATION = re.compile(r"^(?=\d)([1-9][0-9]*h)?([1-9][0-9]*m)?([1-9][0-9]*s)?$")
 STEP_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

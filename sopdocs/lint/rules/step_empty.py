@@ -33,7 +33,7 @@ ID = "step-empty"
 CODE = "SOP402"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 
 def check(doc, conf, ctx):

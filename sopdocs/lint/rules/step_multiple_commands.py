@@ -37,7 +37,7 @@ ID = "step-multiple-commands"
 CODE = "SOP403"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 
 def check(doc, conf, ctx):

@@ -28,7 +28,7 @@ ID = "steps-missing"
 CODE = "SOP401"
 SEVERITY = "error"
 SCOPE = "document"
-DEFAULT: dict = {}
+OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 
 def check(doc, conf, ctx):

@@ -24,6 +24,7 @@ Indent with spaces, close every quote, and quote values that contain `: ` or sta
 with `#`, `*`, `&`, `!`, `@` or a backquote.
 """
 
+from sopdocs.core.model import ParseProblem
 from sopdocs.lint.rules._common import parse_problems
 
 ID = "yaml-syntax"
@@ -31,8 +32,35 @@ CODE = "SOP003"
 SEVERITY = "error"
 SCOPE = "document"
 PARSE = True
-DEFAULT: dict = {}
+
+
+MESSAGES = {
+    "too-many-values": "front matter expands to more than {limit:,} values (anchors and aliases that multiply?); "
+    "write the values out plainly",
+    "recursive-alias": "recursive alias: a value contains itself; write the values out plainly",
+    "too-deep": "front matter is nested more than {limit} levels deep",
+    "unsupported-tag": "unsupported YAML tag `{tag}`; remove the tag",
+    "bad-value": "cannot read value `{value}`: {error}",
+    "binary-value": "binary YAML values are not supported",
+    "complex-key": "a key must be a plain word, not a list or mapping",
+    "bad-merge": "`<<` must merge a mapping",
+    "unsupported-node": "unsupported YAML node",
+    "unreadable": "invalid YAML: {error}",
+    "not-a-mapping": "front matter must be a mapping of keys (`id: ...`, `title: ...`), not a {found}",
+}
 
 
 def check(doc, conf, ctx):
-    yield from parse_problems(doc, ID)
+    yield from parse_problems(doc, ID, explain)
+
+
+def explain(problem: ParseProblem) -> str:
+    if problem.kind != "syntax":
+        return MESSAGES[problem.kind].format(**problem.details)
+    text, context = problem.details["problem"], problem.details["context"]
+    # libyaml's message does not always name the tab; the parser passes the character too.
+    if "\\t" in text or "tab" in text or problem.details["at"] == "\t":
+        return "tab character in YAML; indent with spaces, not tabs"
+    if context and context not in text:
+        text = f"{text} ({context})"
+    return f"invalid YAML: {text}"

@@ -1,0 +1,262 @@
+"""The pages that list SOPs: the catalog (with its filters and search box), the owner
+and tag pages and their indexes, the Search page, and `sops.json`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from importlib import resources
+
+from sopdocs.site.fragments import STATE_LABELS, STATUS_LABELS, date_html, owner_link, review_attrs, staleness_badge, tag_links
+from sopdocs.site.html import attr, esc, md_text
+from sopdocs.site.model import Entry, Site
+from sopdocs.site.placeholders import join_page
+from sopdocs.site.reliability import RELIABILITY_SRC, reliability_page
+from sopdocs.site.urls import directory_of, owner_url, relative, tag_url
+
+ASSET_DIR = "assets/sopdocs"
+# Linked from every page (extra_css / extra_javascript).
+LINKED_ASSETS = ("sopdocs.css", "sopdocs.js")
+# Loaded by the pages that need it, right where they need it.
+SEARCH_SCRIPT = "sopdocs-search.js"
+ASSETS = (*LINKED_ASSETS, SEARCH_SCRIPT)
+
+
+# Rows a table shows before "Show all": a browser lays out a table of thousands of rows
+# for seconds (measured: 5,000 rows, 4 s before the page answers a key press), and
+# nobody reads past the first screens; the filters and search reach every SOP.
+TABLE_ROWS = 200
+
+
+# Without JavaScript nothing would show the hidden rows: this does (style-src allows
+# inline styles; scripts stay external).
+NOSCRIPT_ALL_ROWS = (
+    "<noscript><style>.sop-table tr[data-sop-row][hidden] { display: table-row; } .sop-more { display: none; }</style></noscript>"
+)
+
+
+def _shown(total: int) -> str:
+    """The line above the catalog table as the page loads (sopdocs.js keeps it up to date)."""
+    if total > TABLE_ROWS:
+        return f"Showing the first {TABLE_ROWS} of {total}"
+    return f"Showing {total} of {total}"
+
+
+def _table(site: Site, entries: list[Entry], here: str, table_id: str) -> str:
+    """A table of SOPs. Rows past the first TABLE_ROWS are hidden in the HTML, so the
+    browser does not lay them out while the page loads; sopdocs.js then shows at most
+    TABLE_ROWS matching rows and a "Show all" button. Without JavaScript, a noscript
+    style shows every row."""
+    head = "".join(
+        f'<th scope="col"><button type="button" class="sop-sort" data-sop-sort="{key}">{label}</button></th>'
+        for key, label in (
+            ("title", "Title"),
+            ("owner", "Owner"),
+            ("layer", "Layer"),
+            ("risk", "Risk"),
+            ("status", "Status"),
+            ("tags", "Tags"),
+            ("reviewed", "Last reviewed"),
+            ("staleness", "Review"),
+        )
+    )
+    base = directory_of(here)  # rows depend only on it: the same on every owner and tag page
+    rows = [_row(site, e, base) for e in entries]
+    rows[TABLE_ROWS:] = [row.replace("<tr data-sop-row ", "<tr hidden data-sop-row ", 1) for row in rows[TABLE_ROWS:]]
+    long = len(entries) > TABLE_ROWS
+    more = (
+        f'<p class="sop-more" data-sop-more{"" if long else " hidden"}>'
+        f'<button type="button" class="sop-show-all" data-sop-show-all>Show all {len(entries)}</button></p>'
+        f"{NOSCRIPT_ALL_ROWS if long else ''}"
+    )
+    return (
+        f'<table class="sop-table" id="{attr(table_id)}" data-sop-table data-sop-limit="{TABLE_ROWS}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{more}"
+    )
+
+
+def _row(site: Site, e: Entry, here: str) -> str:
+    """An SOP's row in a table of a page in the directory ``here``. The owner and tag
+    pages are all at the same depth: each row is made once (a memo on the site)."""
+    key = (e.src, here)
+    row = site.rows.get(key)
+    if row is None:
+        row = site.rows[key] = _make_row(site, e, here)
+    return row
+
+
+def _make_row(site: Site, e: Entry, here: str) -> str:
+    owner = e.front.text("owner")
+    tags = e.front.strings("tags")
+    search_text = " ".join([e.title, e.sop_id, owner, e.front.text("backup_owner"), *tags, e.front.text("layer")]).lower()
+    return (
+        f'<tr data-sop-row data-id="{attr(e.sop_id)}" data-title="{attr(e.title.lower())}" data-owner="{attr(owner)}" '
+        f'data-layer="{attr(e.front.text("layer"))}" data-risk="{attr(e.front.text("risk"))}" data-status="{attr(e.status)}" '
+        f'data-tags="{attr(" ".join(tags))}" data-reviewed="{attr(e.review.last_reviewed or "")}" '
+        f'data-next-review="{attr(e.review.next_review or "")}" data-staleness="{e.review.state}" '
+        f'data-text="{attr(search_text)}">'
+        f'<td><a href="{attr(relative(here, e.url))}">{esc(e.title)}</a><br><code class="sop-id">{esc(e.sop_id)}</code></td>'
+        f"<td>{owner_link(owner, here)}</td>"
+        f"<td>{esc(e.front.text('layer'))}</td><td>{esc(e.front.text('risk'))}</td>"
+        f'<td><span class="sop-badge sop-status sop-status--{attr(e.status)}">{esc(STATUS_LABELS.get(e.status, e.status))}</span></td>'
+        f"<td>{tag_links(tags, here)}</td>"
+        f"<td>{date_html(e.review.last_reviewed) if e.review.last_reviewed else ''}</td>"
+        f'<td data-sop-review {review_attrs(site, e.review)}>{staleness_badge(e.review)}</td></tr>'
+    )
+
+
+def _counts(entries: list[Entry]) -> str:
+    states = Counter(e.review.state for e in entries)
+    parts = [f'<span data-sop-count="total">{len(entries)}</span> SOPs']
+    for state, label in (("overdue", "overdue"), ("due-soon", "due soon"), ("current", "current")):
+        parts.append(f'<span class="sop-count sop-count--{state}"><span data-sop-count="{state}">{states.get(state, 0)}</span> {label}</span>')
+    return '<p class="sop-counts" data-sop-counts>' + " · ".join(parts) + "</p>"
+
+
+def _select(name: str, label: str, values: list[str], labels: dict[str, str] | None = None) -> str:
+    options = "".join(f'<option value="{attr(v)}">{esc((labels or {}).get(v, v))}</option>' for v in values)
+    return f'<label class="sop-filter">{esc(label)} <select data-sop-filter="{name}"><option value="">All</option>{options}</select></label>'
+
+
+def catalog_page(site: Site, here: str = "") -> str:
+    entries = site.entries
+    owners = sorted({e.front.text("owner") for e in entries if e.front.text("owner")})
+    tags = sorted({t for e in entries for t in e.front.strings("tags")}, key=str.lower)
+    layers = sorted({e.front.text("layer") for e in entries if e.front.text("layer")})
+    statuses = [s for s in STATUS_LABELS if any(e.status == s for e in entries)]
+    filters = "".join(
+        [
+            '<label class="sop-filter sop-filter--text">Filter <input type="search" data-sop-filter="text" '
+            'placeholder="title, id, owner, tag" autocomplete="off"></label>',
+            _select("owner", "Owner", owners),
+            _select("tags", "Tag", tags),
+            _select("layer", "Layer", layers),
+            _select("status", "Status", statuses, STATUS_LABELS),
+            _select("staleness", "Review", ["overdue", "due-soon", "current", "unknown"], STATE_LABELS),
+        ]
+    )
+    root = relative(here, "") if here else "./"
+    return join_page(
+        [
+            f"# {md_text(site.title)}",
+            "",
+            f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(root)}">'
+            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below.</noscript></div>'
+            f"{_search_script(here)}"
+            f'<form class="sop-filters" data-sop-filters role="search">{filters}</form>'
+            f"{_counts(entries)}"
+            f'<p class="sop-shown" data-sop-shown aria-live="polite">{_shown(len(entries))}</p>'
+            f"{_table(site, entries, here, 'sop-catalog-table')}"
+            f'<p class="sop-meta">Built {site.today.isoformat()} · <a href="{attr(relative(here, "sops.json"))}">sops.json</a></p>'
+            "</div>",
+            "",
+        ]
+    )
+
+
+def _index_page(site: Site, title: str, groups: dict[str, list[Entry]], url_for, here: str) -> str:
+    items = "".join(
+        f'<li><a href="{attr(relative(here, url_for(name)))}">{esc(name)}</a> <span class="sop-count">{len(group)}</span>'
+        f"{_mini_counts(group)}</li>"
+        for name, group in groups.items()
+    )
+    return join_page([f"# {md_text(title)}", "", f'<ul class="sop-index" data-pagefind-ignore="all">{items}</ul>'])
+
+
+def _mini_counts(entries: list[Entry]) -> str:
+    overdue = sum(1 for e in entries if e.review.state == "overdue")
+    return f' <span class="sop-badge sop-stale sop-stale--overdue">{overdue} overdue</span>' if overdue else ""
+
+
+def _group_page(site: Site, title: str, entries: list[Entry], here: str) -> str:
+    # An explicit, escaped page title: without it the theme derives <title> from the h1
+    # and unescapes it (Material: `page.title | striptags`), so an owner name such as
+    # `</title><script>...` would become markup.
+    return join_page(
+        [
+            f"---\ntitle: {json.dumps(esc(title))}\n---",
+            "",
+            f"# {md_text(title)}",
+            "",
+            f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(relative(here, ""))}">'
+            f"{_counts(entries)}{_table(site, entries, here, 'sop-group-table')}</div>",
+            "",
+        ]
+    )
+
+
+SEARCH_SRC = "search.md"
+# The pages every build lists in its navigation, in order.
+NAV = [{"Catalog": "index.md"}, {"Search": SEARCH_SRC}, {"Owners": "owners/index.md"}, {"Tags": "tags/index.md"}]
+
+
+def _search_script(here: str) -> str:
+    """The search box's script, right after the box: it runs while the rest of the page
+    (the catalog's table of every SOP) is still loading, so the box works at once."""
+    return f'<script src="{attr(relative(here, f"{ASSET_DIR}/{SEARCH_SCRIPT}"))}"></script>'
+
+
+def search_page(site: Site) -> str:
+    """A light page with only the search box: on a large catalog it opens at once,
+    where the catalog page first has to load its table of every SOP."""
+    here = site.page_url(SEARCH_SRC)
+    return join_page(
+        [
+            "# Search",
+            "",
+            f'<div class="sop-search-page" data-pagefind-ignore="all" data-sop-root="{attr(relative(here, ""))}" data-sop-autofocus>'
+            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; the catalog page lists every SOP.</noscript></div>'
+            f"{_search_script(here)}"
+            "<p class=\"sop-meta\">Finds SOPs by title, id, owner, tag, layer, status, and any word of their steps, "
+            "commands, preconditions and rollback.</p></div>",
+        ]
+    )
+
+
+def generated_pages(site: Site, catalog_src: str = "index.md") -> dict[str, str]:
+    """Every generated page: docs-relative source path -> Markdown."""
+    pages = {catalog_src: catalog_page(site, site.page_url(catalog_src)), SEARCH_SRC: search_page(site)}
+    owners, tags = site.owners(), site.tags()
+    pages["owners/index.md"] = _index_page(site, "Owners", owners, owner_url, "owners/")
+    for owner, entries in owners.items():
+        url = owner_url(owner)
+        pages[url.rstrip("/") + ".md"] = _group_page(site, f"Owner: {owner}", entries, _page_url_of(site, url))
+    pages["tags/index.md"] = _index_page(site, "Tags", tags, tag_url, "tags/")
+    for tag, entries in tags.items():
+        url = tag_url(tag)
+        pages[url.rstrip("/") + ".md"] = _group_page(site, f"Tag: {tag}", entries, _page_url_of(site, url))
+    if site.metrics is not None:
+        pages[RELIABILITY_SRC] = reliability_page(site, site.page_url(RELIABILITY_SRC))
+    return pages
+
+
+def _page_url_of(site: Site, url: str) -> str:
+    return site.page_url(url.rstrip("/") + ".md")
+
+
+def catalog_json(site: Site) -> str:
+    sops = [
+        {
+            "id": e.sop_id,
+            "title": e.title,
+            "url": e.url,
+            "source": e.src,
+            "owner": e.front.text("owner") or None,
+            "backup_owner": e.front.text("backup_owner") or None,
+            "status": e.status,
+            "risk": e.front.text("risk") or None,
+            "layer": e.front.text("layer") or None,
+            "version": e.front.text("version") or None,
+            "tags": e.front.strings("tags"),
+            "last_reviewed": e.review.last_reviewed.isoformat() if e.review.last_reviewed else None,
+            "next_review": e.review.next_review.isoformat() if e.review.next_review else None,
+            "review_state": e.review.state,
+        }
+        for e in sorted(site.entries, key=lambda e: (e.sop_id, e.src))
+    ]
+    payload = {"version": 1, "built_for": site.today.isoformat(), "count": len(sops), "sops": sops}
+    return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def asset_text(name: str) -> str:
+    return resources.files("sopdocs.site").joinpath("assets", name).read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ ALLOWED = {
     "run": {"core", "lint", "export", "errors"},
     "health": {"core", "run", "errors"},
     "author": {"core", "lint", "errors"},
-    "site": {"core", "lint", "health", "errors"},
+    "site": {"core", "lint", "health", "run", "errors"},
     "cli": {"core", "lint", "export", "run", "health", "author", "site", "errors"},
     "errors": set(),
     "__main__": {"cli"},

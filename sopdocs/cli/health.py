@@ -140,7 +140,8 @@ def metrics(paths, fmt, output, today, min_runs, stale_days, period, recent):
     reported and left out of every figure. Definitions: docs/metrics.md.
     """
     from sopdocs.core.files import atomic_write
-    from sopdocs.health.metrics import REPORTERS, Settings, chain_problems, metrics_from_paths
+    from sopdocs.health.metrics.figures import Settings, metrics_from_paths
+    from sopdocs.health.metrics.output import REPORTERS, chain_problems
 
     settings = Settings(min_runs=min_runs, stale_days=stale_days, period=period, recent=recent)
     document = metrics_from_paths(paths or [".sopdocs/audit"], settings, _metrics_today(today))

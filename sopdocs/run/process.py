@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-SUCCESS, FAILURE, TIMEOUT, CANCELLED, SKIPPED = "success", "failure", "timeout", "cancelled", "skipped"
+from sopdocs.run.outcomes import CANCELLED, FAILURE, SUCCESS, TIMEOUT
+
 TAIL_BYTES = 2048
 # After the command exits, how long to keep reading pipes that background processes
 # it started may still hold open.

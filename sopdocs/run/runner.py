@@ -25,8 +25,9 @@ from sopdocs.run import items as it
 from sopdocs.run import locks
 from sopdocs.run.audit import AuditError, AuditTrail, utc_now
 from sopdocs.run.load import Procedure
+from sopdocs.run.outcomes import CANCELLED, FAILURE, REFUSED, SKIPPED, SUCCESS
 from sopdocs.run.parameters import ENV_PREFIX, Parameters
-from sopdocs.run.process import CANCELLED, FAILURE, SKIPPED, SUCCESS, CommandResult, run_command, shell_argv
+from sopdocs.run.process import CommandResult, run_command, shell_argv
 
 EXIT_SUCCESS = 0
 EXIT_ROLLED_BACK = 1  # failed; rolled back, or nothing had started
@@ -313,7 +314,7 @@ class Runner:
     def _refuse(self, reason: str, message: str) -> int:
         self.console.warn(f"sopdocs: refused: {message}")
         self.record("refused", reason=reason, message=message)
-        self.end = {"result": "refused", "exit_code": EXIT_REFUSED, "rollback": "not-needed"}
+        self.end = {"result": REFUSED, "exit_code": EXIT_REFUSED, "rollback": "not-needed"}
         return EXIT_REFUSED
 
     def _lock_specs(self) -> list[locks.LockSpec]:

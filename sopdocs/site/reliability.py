@@ -19,7 +19,9 @@ from typing import Any
 
 from sopdocs.core.text import NO_OWNER, plural, prose_duration
 from sopdocs.errors import UsageError
-from sopdocs.health import metrics as m
+from sopdocs.health.metrics import figures as metric_figures
+from sopdocs.health.metrics import output, trails
+from sopdocs.run import outcomes
 from sopdocs.site.html import attr, esc, md_text
 from sopdocs.site.model import Entry, Site
 from sopdocs.site.placeholders import join_page
@@ -28,24 +30,24 @@ from sopdocs.site.urls import relative
 RELIABILITY_SRC = "reliability.md"
 ENV = "SOPDOCS_METRICS"  # set by `sopdocs build --metrics`; paths separated by os.pathsep
 RESULT_LABELS = {
-    m.SUCCESS: "success",
-    m.FAILURE: "failure",
-    m.TIMEOUT: "timeout",
-    m.CANCELLED: "cancelled",
-    m.REFUSED: "refused",
-    m.UNFINISHED: "unfinished",
+    outcomes.SUCCESS: "success",
+    outcomes.FAILURE: "failure",
+    outcomes.TIMEOUT: "timeout",
+    outcomes.CANCELLED: "cancelled",
+    outcomes.REFUSED: "refused",
+    trails.UNFINISHED: "unfinished",
 }
 # Bar colours of the trend: at least 3:1 against white (WCAG non-text contrast).
 RESULT_COLOURS = {
-    m.SUCCESS: "#2e7d32",
-    m.FAILURE: "#c62828",
-    m.TIMEOUT: "#c62828",
-    m.CANCELLED: "#a15c00",
-    m.REFUSED: "#6b6b6b",
-    m.UNFINISHED: "#6b6b6b",
+    outcomes.SUCCESS: "#2e7d32",
+    outcomes.FAILURE: "#c62828",
+    outcomes.TIMEOUT: "#c62828",
+    outcomes.CANCELLED: "#a15c00",
+    outcomes.REFUSED: "#6b6b6b",
+    trails.UNFINISHED: "#6b6b6b",
 }
 WIDE = ' style="min-width: 10rem"'
-RESULT_BADGES = {m.SUCCESS: "current", m.FAILURE: "overdue", m.TIMEOUT: "overdue", m.CANCELLED: "due-soon"}
+RESULT_BADGES = {outcomes.SUCCESS: "current", outcomes.FAILURE: "overdue", outcomes.TIMEOUT: "overdue", outcomes.CANCELLED: "due-soon"}
 
 
 class SiteMetricsError(UsageError):
@@ -89,30 +91,30 @@ def load_site_metrics(sources: list[Path], min_runs: int | None = None, stale_da
         if json_files:
             if len(sources) != 1:
                 raise SiteMetricsError("metrics: give one metrics JSON file, or trail files and directories, not both")
-            document = m.load_metrics_json(sources[0])
+            document = metric_figures.load_metrics_json(sources[0])
         else:
-            settings = m.Settings(min_runs=min_runs or m.DEFAULT_MIN_RUNS, stale_days=stale_days or m.DEFAULT_STALE_DAYS)
-            document = m.metrics_from_paths(sources, settings)
-    except m.MetricsError as exc:
+            settings = metric_figures.Settings(min_runs=min_runs or metric_figures.DEFAULT_MIN_RUNS, stale_days=stale_days or metric_figures.DEFAULT_STALE_DAYS)
+            document = metric_figures.metrics_from_paths(sources, settings)
+    except trails.MetricsError as exc:
         raise SiteMetricsError(f"metrics: {exc}") from None
     settings = document.get("settings", {})
     return SiteMetrics(
         document,
-        min_runs if min_runs is not None else int(settings.get("min_runs", m.DEFAULT_MIN_RUNS)),
-        stale_days if stale_days is not None else int(settings.get("stale_days", m.DEFAULT_STALE_DAYS)),
+        min_runs if min_runs is not None else int(settings.get("min_runs", metric_figures.DEFAULT_MIN_RUNS)),
+        stale_days if stale_days is not None else int(settings.get("stale_days", metric_figures.DEFAULT_STALE_DAYS)),
     )
 
 
 def problems(metrics: SiteMetrics | None) -> list[str]:
     """Broken chains, as build warnings."""
-    return m.chain_problems(metrics.document) if metrics else []
+    return output.chain_problems(metrics.document) if metrics else []
 
 
 # --- small pieces ----------------------------------------------------------------------
 
 
 def _day(value: str | None) -> dt.date | None:
-    parsed = m.parse_time(value)
+    parsed = trails.parse_time(value)
     return parsed.date() if parsed else None
 
 
@@ -163,7 +165,7 @@ def trend_svg(runs: list[dict[str, Any]]) -> str:
     longest = max((r.get("duration_seconds") or 0 for r in runs), default=0) or 1
     rects = []
     for index, run in enumerate(runs):
-        result = run.get("result") or m.UNFINISHED
+        result = run.get("result") or trails.UNFINISHED
         seconds = run.get("duration_seconds")
         tall = max(6, round(height * seconds / longest)) if seconds else 6
         label = " · ".join(
@@ -183,7 +185,7 @@ def trend_svg(runs: list[dict[str, Any]]) -> str:
         )
     counts: dict[str, int] = {}
     for run in runs:
-        counts[run.get("result") or m.UNFINISHED] = counts.get(run.get("result") or m.UNFINISHED, 0) + 1
+        counts[run.get("result") or trails.UNFINISHED] = counts.get(run.get("result") or trails.UNFINISHED, 0) + 1
     summary = ", ".join(f"{n} {RESULT_LABELS.get(k, k)}" for k, n in sorted(counts.items()))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-trend" data-sop-trend role="img" width="{width}" height="{height}" '
@@ -208,7 +210,7 @@ def sop_figures(site: Site, entry: Entry) -> str:
             f'<p class="sop-missing" data-sop-never-run>Never run: no run of this SOP is in the audit trails.{esc(note)}</p></div>'
         )
     outcomes = figures["outcomes"]
-    breakdown = ", ".join(f"{outcomes[k]} {RESULT_LABELS[k]}" for k in m.OUTCOMES if outcomes.get(k))
+    breakdown = ", ".join(f"{outcomes[k]} {RESULT_LABELS[k]}" for k in trails.OUTCOMES if outcomes.get(k))
     facts = [
         (
             "Last run",
@@ -317,7 +319,7 @@ def _never_run(site: Site, here: str) -> tuple[str, int]:
         figures = metrics.sop(entry.sop_id)
         if figures and figures["last_run"]:
             continue
-        refused = figures["outcomes"][m.REFUSED] if figures and figures["runs"] else 0
+        refused = figures["outcomes"][outcomes.REFUSED] if figures and figures["runs"] else 0
         note = f" ({refused} refused)" if refused else ""
         items.append(
             f'<li data-id="{attr(entry.sop_id)}"><a href="{attr(relative(here, entry.url))}">{esc(entry.title)}</a> '
@@ -353,7 +355,7 @@ def _stale(site: Site, here: str) -> str:
 
 def _owner_totals(site: Site) -> str:
     metrics: SiteMetrics = site.metrics
-    empty = m.figures([], m.Settings(min_runs=metrics.min_runs), None)
+    empty = metric_figures.figures([], metric_figures.Settings(min_runs=metrics.min_runs), None)
     sops = [s for s in metrics.document["sops"] if s["runs"]]
     known = {s["sop_id"] for s in sops}
     sops += [{**empty, "sop_id": e.sop_id, "owner": e.front.owner} for e in site.entries if e.sop_id not in known]
@@ -361,7 +363,7 @@ def _owner_totals(site: Site) -> str:
     def owner(figures: dict[str, Any]) -> str:
         return _owner_of(site.by_id.get(figures["sop_id"]), figures)
 
-    totals = m.owner_totals(sops, owner, metrics.min_runs)
+    totals = metric_figures.owner_totals(sops, owner, metrics.min_runs)
     head = "".join(
         f'<th scope="col">{esc(label)}</th>'
         for label in ("Owner", "SOPs", "Never run", "Runs", "Success rate", "Failure rate", "Rollback rate", "Rollback failures")

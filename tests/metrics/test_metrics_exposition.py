@@ -10,7 +10,7 @@ from metricskit import Writer
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_prometheus
 
-from sopdocs.health import metrics as m
+from sopdocs.health.metrics import exposition, figures, output
 
 LABELS = ("sop_id", "version", "owner")
 
@@ -102,10 +102,10 @@ def test_markup_and_quotes_in_labels_survive(tmp_path, monkeypatch):
     trail = tmp_path / "t.jsonl"
     owner = 'team "q" \\ back\nslash <img src=x>'
     Writer(trail, monkeypatch).run("r", 0, 1, owner=owner, version='1.0 "beta"')
-    document = m.metrics_from_paths([trail])
+    document = figures.metrics_from_paths([trail])
     for text, parse in (
-        (m.exposition(document, openmetrics=True), parse_openmetrics),
-        (m.exposition(document), parse_prometheus),
+        (exposition.exposition(document, openmetrics=True), parse_openmetrics),
+        (exposition.exposition(document), parse_prometheus),
     ):
         runs = next(f for f in parse(text) if f.name == "sopdocs_sop_runs")
         assert runs.samples[0].labels == {"sop_id": "s", "version": '1.0 "beta"', "owner": owner}
@@ -114,11 +114,11 @@ def test_markup_and_quotes_in_labels_survive(tmp_path, monkeypatch):
 def test_no_runs_is_still_valid(tmp_path):
     empty = tmp_path / "audit"
     empty.mkdir()
-    document = m.metrics_from_paths([empty])
+    document = figures.metrics_from_paths([empty])
     assert document["sops"] == [] and document["summary"]["runs"] == 0
-    families = list(parse_openmetrics(m.exposition(document, openmetrics=True)))
+    families = list(parse_openmetrics(exposition.exposition(document, openmetrics=True)))
     assert families and all(not f.samples for f in families)
-    assert json.loads(m.to_json(document))["summary"]["trails"] == 0
+    assert json.loads(output.to_json(document))["summary"]["trails"] == 0
 
 
 def test_output_file_is_written_whole(scenario, tmp_path):

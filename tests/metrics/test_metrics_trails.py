@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from metricskit import Writer
 
-from sopdocs.health import metrics as m
+from sopdocs.health.metrics import figures, trails
 
 
 def document(*paths: Path, today: dt.date | None = None, **settings) -> dict:
-    return m.metrics_from_paths(paths, m.Settings(**settings), today)
+    return figures.metrics_from_paths(paths, figures.Settings(**settings), today)
 
 
 def only(doc: dict, sop_id: str = "s") -> dict:
@@ -26,8 +26,8 @@ def only(doc: dict, sop_id: str = "s") -> dict:
     [([], None, None), ([7], 7, 7), ([4, 1, 3, 2], 2, 4), (list(range(1, 11)), 5, 9), (list(range(1, 12)), 6, 10)],
 )
 def test_nearest_rank(values, p50, p90):
-    assert m.nearest_rank(values, 50) == p50
-    assert m.nearest_rank(values, 90) == p90
+    assert figures.nearest_rank(values, 50) == p50
+    assert figures.nearest_rank(values, 90) == p90
 
 
 def test_times_and_percentiles(tmp_path, monkeypatch):
@@ -193,5 +193,5 @@ def test_manual_confirmations_count_people_only(tmp_path, monkeypatch):
 def test_metrics_json_is_checked(tmp_path):
     other = tmp_path / "x.json"
     other.write_text('{"version": 1}', encoding="utf-8")
-    with pytest.raises(m.MetricsError, match="not a metrics file"):
-        m.load_metrics_json(other)
+    with pytest.raises(trails.MetricsError, match="not a metrics file"):
+        figures.load_metrics_json(other)

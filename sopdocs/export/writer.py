@@ -40,7 +40,7 @@ class Refusal:
     reason: str = ""
 
     def lines(self) -> list[str]:
-        out = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.rule}: {f.message}" for f in self.findings]
+        out = [f.describe() for f in self.findings]
         if self.findings:
             count = len(self.findings)
             out.append(f"{self.path}: not exported: {count} lint error{'s' if count != 1 else ''}")

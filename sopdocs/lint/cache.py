@@ -5,7 +5,7 @@ JSON file per *fingerprint*: sopdocs' version and code, the versions of the pars
 validating libraries, the SOP schema, the configuration, and the rule set. Anything
 that changes one of them selects another file, so a stale result is never used. Inside,
 an entry is keyed by the SHA-256 of a file's bytes; its value is what the file yields
-that does not depend on the date or on other files (see :mod:`sopdocs.workers`).
+that does not depend on the date or on other files (see :mod:`sopdocs.lint.fast`).
 
 The directory is safe to delete at any time. A file that cannot be read or decoded, or
 an entry that does not have the expected shape, is ignored (and the file analysed

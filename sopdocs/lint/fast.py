@@ -5,36 +5,34 @@
 * **per-file, static**: what a file's bytes decide under a given configuration: parse
   problems, the schema, the steps, credentials, placeholders. This is almost all of the
   work. It runs once per distinct file content, in worker processes when there are many
-  files, and its findings are stored in the cache (:mod:`sopdocs.cache`) under the
-  file's SHA-256.
+  files (:mod:`sopdocs.core.parallel`), and its findings are stored in the cache
+  (:mod:`sopdocs.lint.cache`) under the file's SHA-256.
 * **everything else**, run on every lint from a few *facts* per file (the id,
-  ``related``, ``rollback``, the review keys and their positions, the links): the review
-  rules, which depend on today; ``link-broken``, which depends on other files
-  existing; and the catalog-wide rules (duplicate ids, references between SOPs).
+  ``related``, ``rollback``, the review keys and their positions, the links): the rules
+  that depend on today or on other files existing (their modules say so), and the
+  catalog-wide rules (duplicate ids, references between SOPs).
 
-Results are identical to :func:`sopdocs.lint.lint_documents` over fully parsed
+Results are identical to :func:`sopdocs.lint.engine.lint_documents` over fully parsed
 documents (tests/scale proves it on generated catalogs), sorted the same way, whatever
 the number of workers and whatever was cached.
 """
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
+import functools
 import gc
 import hashlib
-import multiprocessing
 import os
-import signal
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sopdocs.core import parallel
 from sopdocs.core.discover import display_paths
 from sopdocs.core.model import Link, Position, SopDocument
+from sopdocs.core.parallel import CHUNK, Pool
 from sopdocs.lint import rules as registry
 
 # Front-matter keys that the dynamic and catalog rules read.
@@ -42,9 +40,6 @@ FACT_KEYS = ("id", "related", "rollback", "last_reviewed", "review_in")
 # Below this many files to analyse, starting worker processes (about 0.3 s of CPU
 # each) costs more than it saves (about 1.3 ms of CPU per file).
 PARALLEL_MIN = 500
-# Files per task sent to a worker: large enough to amortise the messages, small
-# enough to balance the load and move the progress line.
-CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -59,18 +54,6 @@ class Options:
     cache_dir: Path | None = None
     progress: bool | None = None
     parallel_min: int = PARALLEL_MIN
-
-
-# Default number of workers at most (more is allowed with --jobs): each costs an
-# interpreter's start-up and memory, and the main process's share stays serial.
-MAX_DEFAULT_JOBS = 8
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def static_rule_ids() -> frozenset[str]:
@@ -198,76 +181,34 @@ def file_sha256(path: Path, max_bytes: int) -> str:
 
 # --- worker processes -------------------------------------------------------------------
 
-_worker: dict[str, Any] = {}
 
+@dataclass(frozen=True)
+class Analyser:
+    """The job of each process of a parallel lint (see :mod:`sopdocs.core.parallel`)."""
 
-def _init_worker(config: Any, today: dt.date) -> None:
-    _worker["config"] = config
-    _worker["today"] = today
-    gc.disable()  # see lint_files
-    # Ctrl-C is the main process's to handle: it stops the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    config: Any
+    today: dt.date
 
-
-def _analyse_chunk(items: list[tuple[int, Path, str]]) -> list[tuple[int, str, dict[str, Any]]]:
-    config, today = _worker["config"], _worker["today"]
-    return [(index, *analyse(path, display, config, today)) for index, path, display in items]
+    def analyse(self, items: list[tuple[int, Path, str]], payload: Any = None) -> list[tuple[int, str, dict[str, Any]]]:
+        return [(index, *analyse(path, display, self.config, self.today)) for index, path, display in items]
 
 
 def _run(
     items: list[tuple[int, Path, str]], config: Any, today: dt.date, jobs: int, progress: Any
 ) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """(index, sha256, entry) of each item, in any order. ``jobs`` processes share the
-    work: this one and ``jobs - 1`` workers."""
-    done: set[int] = set()
-    if jobs > 1 and len(items) > CHUNK:
-        chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
-        try:
-            yield from _run_pool(chunks, config, today, min(jobs, len(chunks)) - 1, progress, done)
-        except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
-            # No worker processes here (no semaphores, a sandbox), or one died (killed
-            # for memory?): what is left is analysed in this process.
-            pass
-    for index, path, display in items:
-        if index not in done:
-            yield index, *analyse(path, display, config, today)
-            progress.advance()
-
-
-def _run_pool(
-    chunks: list[list[tuple[int, Path, str]]], config: Any, today: dt.date, workers: int, progress: Any, done: set[int]
-) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    # spawn: a fresh interpreter per worker, safe in threaded hosts (pytest-xdist, IDEs)
-    # and the same on every platform. Its start-up (about 0.2 s) is hidden: this
-    # process analyses chunks too, from the other end of the queue, whenever every
-    # worker has work.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(config, today))
-    pending = collections.deque(chunks)
-    running: set[Any] = set()
-    try:
-        while pending or running:
-            while pending and len(running) < 2 * workers:
-                running.add(pool.submit(_analyse_chunk, pending.popleft()))
-            finished = {future for future in running if future.done()}
-            if not finished and pending:
-                chunk = pending.pop()
-                for index, path, display in chunk:
-                    done.add(index)
-                    yield index, *analyse(path, display, config, today)
-                progress.advance(len(chunk))
-                continue
-            if not finished:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                running.discard(future)
-                results = future.result()
-                for result in results:
-                    done.add(result[0])
-                    yield result
+    work: this one and ``jobs - 1`` workers (whose start-up, about 0.2 s, this one
+    covers by working too)."""
+    chunks = -(-len(items) // CHUNK)
+    if jobs > 1 and chunks > 1:
+        with Pool(functools.partial(Analyser, config, today), min(jobs, chunks)) as pool:
+            for _, results in pool.map("analyse", items):
+                yield from results
                 progress.advance(len(results))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    for index, path, display in items:
+        yield index, *analyse(path, display, config, today)
+        progress.advance()
 
 
 # --- the whole run ------------------------------------------------------------------------
@@ -332,10 +273,8 @@ def _lint_files(
         if entry is None:
             todo.append(index)
 
-    if options.jobs is not None:  # asked for: worker processes whenever there are two chunks
-        jobs = options.jobs
-    else:
-        jobs = min(cpu_count(), MAX_DEFAULT_JOBS) if len(todo) >= options.parallel_min else 1
+    # Asked for (--jobs): worker processes whenever there are two chunks.
+    jobs = options.jobs if options.jobs is not None else parallel.default_jobs(len(todo), options.parallel_min)
     with Progress("linting", len(paths), enabled=options.progress) as progress:
         progress.advance(len(paths) - len(todo))
         items = [(index, paths[index], displays[index]) for index in todo]

@@ -87,10 +87,10 @@ def load_sop_file(path: Path, config: Config, today: dt.date, cwd: Path) -> Proc
     result = lint_paths([path], config, today, cwd=cwd)
     blocking = [f for f in result.findings if blocks_execution(f)]
     if blocking:
-        lines = "\n".join(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.code} {f.rule}: {f.message}" for f in blocking)
+        lines = "\n".join(f.describe(severity=True) for f in blocking)
         raise LoadError(f"{path}: refusing to run an SOP with lint errors:\n{lines}")
     doc = result.documents[0]
-    warnings = [f"{f.path}:{f.line}:{f.column}: {f.severity} {f.code} {f.rule}: {f.message}" for f in result.findings]
+    warnings = [f.describe(severity=True) for f in result.findings]
     return Procedure(manifest=build_manifest(doc), path=path, kind="sop", file_sha256=doc.sha256, warnings=warnings)
 
 

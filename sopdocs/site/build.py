@@ -50,7 +50,7 @@ def build_report(findings: Iterable[Finding], docs: Iterable[SopDocument], stric
     drafts = {d.display_path for d in docs if (d.meta or {}).get("status", "draft") == "draft"}
     report = BuildReport([], [])
     for f in findings:
-        text = f"{f.path}:{f.line}:{f.column}: {f.code} {f.rule}: {f.message}"
+        text = f.describe()
         if f.severity == "error" and strict and not (drafts_warn and f.path in drafts):
             report.errors.append(text)
         else:

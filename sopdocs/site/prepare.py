@@ -13,6 +13,7 @@ the way `sopdocs lint` splits its work (:mod:`sopdocs.workers`), in two phases:
 2. **render**: with the catalog known (titles, URLs, review states), each process writes
    the pages of the SOPs it parsed and sends them back.
 
+Phase 2 sends each SOP to the process that parsed it (which still holds its document).
 The main process takes a share itself, and does everything alone for small catalogs,
 when worker processes cannot start (a sandbox) or when one dies. The output is the same
 bytes whichever way the work was split.
@@ -21,30 +22,23 @@ bytes whichever way the work was split.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import multiprocessing
-import pickle
-import queue
+import functools
 import re
-import signal
-import threading
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sopdocs.core.model import SopDocument
+from sopdocs.core.parallel import CHUNK, Pool, default_jobs
 from sopdocs.core.parser import parse_file
 from sopdocs.core.review import review_state
-from sopdocs.lint.fast import MAX_DEFAULT_JOBS, analyse_document, combine, cpu_count
+from sopdocs.lint.fast import analyse_document, combine
 from sopdocs.site import model, placeholders, sop_page, urls
 from sopdocs.site.search import write_record
 
 # Below this many SOPs one process is faster than starting others (about 0.3 s each).
 PARALLEL_MIN = 400
-# SOPs per message: small enough to keep a progress line moving.
-CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -108,16 +102,17 @@ class Records:
 
 
 class _Share:
-    """One process's share of the SOPs: the parsed documents stay here between phases."""
+    """The job of each process of a build (see :mod:`sopdocs.core.parallel`): the
+    documents it parses stay here, for the pages it renders."""
 
-    def __init__(self, config: Any, today: dt.date, records: Records | None, items: list[Item]) -> None:
+    def __init__(self, config: Any, today: dt.date, records: Records | None) -> None:
         self.config = config
         self.today = today
         self.records = records
         self.docs: dict[str, SopDocument] = {}
-        self.items = {item.src: item for item in items}  # what it may be asked to render
+        self._md: tuple[MarkdownOptions | None, Any] | None = None
 
-    def parse(self, items: list[Item]) -> list[tuple[str, Parsed]]:
+    def parse(self, items: list[Item], payload: Any = None) -> list[tuple[str, Parsed]]:
         out = []
         for item in items:
             doc = self.docs[item.src] = parse_file(item.path, item.display, self.config)
@@ -131,15 +126,22 @@ class _Share:
             out.append((item.src, Parsed(doc.sha256, entry, doc.meta, doc.front_matter_line)))
         return out
 
-    def render(self, site: model.Site, srcs: list[str], md: Any = None) -> list[tuple[str, Page]]:
+    def render(self, items: list[Item], payload: tuple[model.Site, MarkdownOptions | None]) -> list[tuple[str, Page]]:
+        """The pages of ``items``, given the site (a worker gets its directory: every
+        SOP's id, title, URL and review state) and the Markdown settings."""
+        site, options = payload
+        if self._md is None or self._md[0] != options:
+            self._md = (options, _markdown(options))
+        md = self._md[1]
         out = []
-        for src in srcs:
+        for item in items:
+            src = item.src
             entry = site.by_src.get(src)
             if entry is None:
                 continue  # no front matter to show: MkDocs renders the file as it is
             doc = self.docs.get(src)
             if doc is None:  # parsed by a worker that died since
-                self.parse([self.items[src]])
+                self.parse([item])
                 doc = self.docs[src]
             entry.doc = doc
             markdown, blocks = placeholders.with_placeholders(sop_page.sop_page(site, entry))
@@ -209,113 +211,6 @@ def _headings(md: Any, headings: list[str]) -> list[str] | None:
     return converted if len(converted) == len(headings) else None
 
 
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-class _Sender:
-    """Sends a worker's messages from a thread: a chunk of pages is about a megabyte,
-    more than a pipe holds, and the main process reads only between its own chunks;
-    the worker goes on working meanwhile instead of waiting in ``send``."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.failed: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            message = self.queue.get()
-            if message is None:
-                return
-            try:
-                self.conn.send(message)
-            except BaseException as exc:  # noqa: BLE001 - the main process went away: stop working
-                self.failed = exc
-                return
-
-    def send(self, message: tuple[str, Any]) -> None:
-        if self.failed is not None:
-            raise BrokenPipeError(str(self.failed))
-        self.queue.put(message)
-
-    def close(self) -> None:
-        """Waits until everything queued is sent."""
-        self.queue.put(None)
-        self.thread.join()
-
-
-def _child(conn: Any, config: Any, today: dt.date, records: Records | None, items: list[Item]) -> None:
-    """A worker process: phase 1 over ``items``, then phase 2 when asked."""
-    gc.disable()  # long-lived objects, almost no cycles (see sopdocs.workers)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's
-    share = _Share(config, today, records, items)
-    sender = _Sender(conn)
-    try:
-        for chunk in _chunks(items):
-            sender.send(("parsed", share.parse(chunk)))
-        sender.send(("parsed-all", None))
-        request = conn.recv()
-        if request[0] != "render":
-            return
-        _, site, options = request
-        md = _markdown(options)
-        for chunk in _chunks([item.src for item in items]):
-            sender.send(("pages", share.render(site, chunk, md)))
-        sender.send(("rendered-all", None))
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
-        pass  # the main process went away or stopped the build
-    except BaseException:  # noqa: BLE001 - reported to the main process, which raises it
-        try:
-            sender.send(("error", traceback.format_exc()))
-        except BrokenPipeError:
-            pass
-    finally:
-        sender.close()
-        conn.close()
-
-
-class _Worker:
-    def __init__(self, context: Any, config: Any, today: dt.date, records: Records | None, items: list[Item]) -> None:
-        self.items = items
-        self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_child, args=(child_end, config, today, records, items), daemon=True)
-        self.process.start()
-        child_end.close()
-        self.alive = True
-        self.phase_done = False  # the current phase's last message has arrived
-
-    def messages(self, wait: bool) -> Iterator[tuple[str, Any]]:
-        """Messages that have arrived (all of them until the phase ends, with ``wait``)."""
-        while self.alive and not self.phase_done and (wait or self.conn.poll()):
-            try:
-                kind, payload = self.conn.recv()
-            except (EOFError, OSError):
-                self.stop()
-                return
-            if kind == "error":
-                self.stop()
-                raise WorkerError(payload)
-            if kind.endswith("-all"):
-                self.phase_done = True
-                return
-            yield kind, payload
-
-    def stop(self) -> None:
-        self.alive = False
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join(5)
-
-
-class WorkerError(RuntimeError):
-    """A worker failed on an SOP (a bug in sopdocs): the message has its traceback."""
-
-
 _NOWHERE = Path()
 
 
@@ -356,22 +251,15 @@ class SitePool:
         self.today = today
         self.advance = advance or (lambda n: None)
         if jobs is None:
-            jobs = min(cpu_count(), MAX_DEFAULT_JOBS) if len(items) >= PARALLEL_MIN else 1
+            jobs = default_jobs(len(items), PARALLEL_MIN)
         jobs = max(1, min(jobs, len(items) // CHUNK or 1))
-        # Shares by turns, so that each process gets a similar mix of files.
-        shares = [items[k::jobs] for k in range(jobs)]
-        self.local = _Share(config, today, records, items)  # any of them, should a worker die
-        self.local_items = shares[0]
-        self.workers: list[_Worker] = []
-        self.workers_used = 0  # worker processes started (whether they lasted or not)
-        if jobs > 1:
-            try:
-                context = multiprocessing.get_context("spawn")
-                self.workers = [_Worker(context, config, today, records, share) for share in shares[1:]]
-                self.workers_used = len(self.workers)
-            except (OSError, ImportError, NotImplementedError):  # no processes here: do it all
-                self.close()
-                self.local_items = items
+        self.pool = Pool(functools.partial(_Share, config, today, records), jobs)
+        self.parsed_by: dict[str, int] = {}  # source path -> the process that holds its document
+
+    @property
+    def workers_used(self) -> int:
+        """Worker processes started (whether they lasted or not)."""
+        return self.pool.started
 
     def __enter__(self) -> SitePool:
         return self
@@ -380,35 +268,17 @@ class SitePool:
         self.close()
 
     def close(self) -> None:
-        for worker in self.workers:
-            if worker.alive:
-                worker.stop()
-        self.workers = []
-
-    def _collect(self, kind: str, wait: bool, into: dict[str, Any]) -> None:
-        for worker in self.workers:
-            for message, payload in worker.messages(wait):
-                if message == kind:
-                    into.update(payload)
-                    self.advance(len(payload))
-
-    def _orphans(self, done: dict[str, Any]) -> list[Item]:
-        """Items of workers that died before sending them."""
-        return [item for worker in self.workers if not worker.alive for item in worker.items if item.src not in done]
+        self.pool.close()
 
     def parse(self) -> tuple[list[Any], dict[str, SopDocument]]:
         """Phase 1. Returns the lint findings of every SOP (as `sopdocs lint` reports
         them for these files) and a light document per SOP (front matter, no body)."""
         parsed: dict[str, Parsed] = {}
-        for chunk in _chunks(self.local_items):
-            parsed.update(self.local.parse(chunk))
-            self.advance(len(chunk))
-            self._collect("parsed", False, parsed)
-        self._collect("parsed", True, parsed)
-        for item in self._orphans(parsed):
-            parsed.update(self.local.parse([item]))
-            self.advance(1)
-
+        for process, results in self.pool.map("parse", self.items):
+            for src, result in results:
+                parsed[src] = result
+                self.parsed_by[src] = process
+            self.advance(len(results))
         items = self.items
         results = [(parsed[i.src].sha256, parsed[i.src].entry) for i in items]
         findings, _ = combine([i.path for i in items], [i.display for i in items], results, len(items), self.config, self.today)
@@ -422,25 +292,15 @@ class SitePool:
 
     def render(self, site: model.Site, options: MarkdownOptions | None = None) -> dict[str, Page]:
         """Phase 2: the page of every SOP that has front matter; with ``options``, the
-        headings rendered too (see Page)."""
-        directory = _directory(site) if self.workers else site
-        for worker in self.workers:
-            worker.phase_done = False
-            if worker.alive:
-                try:
-                    worker.conn.send(("render", directory, options))
-                except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError):
-                    worker.stop()  # e.g. a Markdown extension object that cannot be sent: here then
-        md = _markdown(options)
-        # The workers received a copy: pages of this process's share use full documents.
+        headings rendered too (see Page). Each SOP is rendered where it was parsed;
+        this process has the full documents of its own share."""
+        wanted = [item for item in self.items if item.src in site.by_src]
+        directory = _directory(site) if self.pool.workers else site
         rendered: dict[str, Page] = {}
-        for chunk in _chunks([item.src for item in self.local_items]):
-            rendered.update(self.local.render(site, chunk, md))
-            self.advance(len(chunk))
-            self._collect("pages", False, rendered)
-        self._collect("pages", True, rendered)
-        orphans = [item for item in self._orphans(rendered) if item.src in site.by_src]
-        if orphans:
-            rendered.update(self.local.render(site, [item.src for item in orphans], md))
+        for _, results in self.pool.map(
+            "render", wanted, payload=(directory, options), local_payload=(site, options), route=lambda i: self.parsed_by.get(i.src, 0)
+        ):
+            rendered.update(results)
+            self.advance(len(results))
         self.close()
         return rendered

@@ -23,13 +23,14 @@ def test_more_workers_than_chunks(catalog):
 
 
 def test_few_files_need_no_workers(catalog, monkeypatch):
+    from sopdocs.core import parallel
     from sopdocs.lint import fast as workers
 
     def refuse(*args, **kwargs):
         raise AssertionError("started worker processes for 300 files")
 
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", refuse)
-    monkeypatch.setattr(workers, "cpu_count", lambda: 8)
+    monkeypatch.setattr(workers, "Pool", refuse)
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 8)
     # `sopdocs lint`'s own default threshold, not one this test chooses.
     assert fast(catalog, jobs=None, cache=False) == reference(catalog)
     some = sorted((catalog / "sops").glob("*.md"))[:50]
@@ -60,40 +61,22 @@ def test_cli_rejects_zero_jobs(catalog):
 
 
 def test_no_worker_processes_falls_back_to_one(catalog, monkeypatch):
-    from sopdocs.lint import fast as workers
+    from sopdocs.core import parallel
 
     def unavailable(method):
         raise OSError("no semaphores in this sandbox")
 
-    monkeypatch.setattr(workers.multiprocessing, "get_context", unavailable)
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", unavailable)
     assert fast(catalog, jobs=2, parallel_min=0, cache=False) == reference(catalog)
 
 
-def test_a_dead_worker_does_not_lose_files(catalog, monkeypatch):
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
+def test_a_dead_worker_does_not_lose_files(catalog, monkeypatch, tmp_path):
+    from paralleljobs import DyingAnalyser
 
     from sopdocs.lint import fast as workers
 
-    class DyingPool:
-        """Finishes two chunks, then reports the pool broken (a worker was killed)."""
-
-        def __init__(self, jobs, mp_context, initializer, initargs):
-            initializer(*initargs)
-            self.submitted = 0
-
-        def submit(self, function, chunk):
-            future = Future()
-            self.submitted += 1
-            if self.submitted <= 2:
-                future.set_result(function(chunk))
-            else:
-                future.set_exception(BrokenProcessPool("a worker died"))
-            return future
-
-        def shutdown(self, wait, cancel_futures):
-            pass
-
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", DyingPool)
-    monkeypatch.setattr(workers.signal, "signal", lambda *args: None)
+    died = tmp_path / "died"
+    monkeypatch.setenv("SOPDOCS_TEST_DIED", str(died))
+    monkeypatch.setattr(workers, "Analyser", DyingAnalyser)
     assert fast(catalog, jobs=2, parallel_min=0, cache=False) == reference(catalog)
+    assert died.is_file(), "the worker did not die: the test tested nothing"

@@ -1,4 +1,4 @@
-"""The site build's worker pool (sopdocs.site.prepare) gives what one process gives:
+"""The site build's worker pool (sopdocs.site.prepare on sopdocs.core.parallel) gives what one process gives:
 the same lint findings as `sopdocs lint`, the same pages and search records, whether
 the work is split or not, and when a worker dies on the way."""
 
@@ -14,7 +14,8 @@ import markdown
 import pytest
 
 from sopdocs.core.config import load_config
-from sopdocs.lint.fast import display_paths
+from sopdocs.core import parallel
+from sopdocs.core.discover import display_paths
 from sopdocs.site import placeholders, prepare, search, sop_page
 from sopdocs.site.build import make_site
 
@@ -32,14 +33,14 @@ def build(root: Path, jobs: int, records: Path | None = None, kill: str | None =
     """Both phases with ``jobs`` processes; ``kill``: SIGKILL the worker before that phase."""
     config = load_config(root / "sopdocs.yml")
     with prepare.SitePool(items_of(root), config, TODAY, jobs=jobs, records=prepare.Records(records) if records else None) as pool:
-        assert len(pool.workers) == jobs - 1
+        assert len(pool.pool.workers) == jobs - 1
         if kill == "parse":
-            os.kill(pool.workers[0].process.pid, signal.SIGKILL)
+            os.kill(pool.pool.workers[0].process.pid, signal.SIGKILL)
         findings, docs = pool.parse()
         site = make_site(docs, config, TODAY, "SOP catalog")
         if kill == "render":
-            os.kill(pool.workers[0].process.pid, signal.SIGKILL)
-            pool.workers[0].process.join(5)
+            os.kill(pool.pool.workers[0].process.pid, signal.SIGKILL)
+            pool.pool.workers[0].process.join(5)
         rendered = pool.render(site, OPTIONS)
     return findings, site, rendered
 
@@ -131,10 +132,10 @@ def test_where_no_process_can_start_this_one_does_everything(pristine_catalog, s
     def refuse(method):
         raise OSError("no semaphores here")
 
-    monkeypatch.setattr(prepare.multiprocessing, "get_context", refuse)
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", refuse)
     config = load_config(pristine_catalog / "sopdocs.yml")
     with prepare.SitePool(items_of(pristine_catalog), config, TODAY, jobs=2) as pool:
-        assert pool.workers == [] and pool.workers_used == 0
+        assert pool.pool.workers == [] and pool.workers_used == 0
         findings, docs = pool.parse()
         rendered = pool.render(make_site(docs, config, TODAY, "SOP catalog"), OPTIONS)
     assert findings == serial[0]

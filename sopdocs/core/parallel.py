@@ -251,10 +251,10 @@ class Pool:
         while True:
             feed()
             yield from collect(block=False)
-            saturated = all(len(w.holding) >= AHEAD for w in self.workers if w.alive)
+            feed()  # whatever collect freed: every worker holds AHEAD chunks, or the queue is empty
             if queues[HERE]:
                 chunk_id = queues[HERE].popleft()
-            elif shared and saturated:
+            elif shared:
                 chunk_id = shared.pop()  # from the other end of the queue
             else:
                 chunk_id = None

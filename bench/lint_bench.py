@@ -134,7 +134,7 @@ def cache_state(catalog: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in (catalog / ".sopdocs-cache").glob("lint-*.json")}
 
 
-def run_sopdocs(catalog: Path, size: int, extra: list[str] | None = None, label: str = "cold") -> dict:
+def cli(catalog: Path, size: int, extra: list[str] | None = None, label: str = "cold") -> dict:
     report = catalog / "report.json"
     cmd = [tool("sopdocs"), "lint", "sops", "--today", TODAY, "--format", "json", "-o", str(report), "--config", "sopdocs.yml",
            *(extra or [])]
@@ -237,12 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, list[dict]] = {"cold": [], "warm": [], "warm_1": [], "serial": [], "baseline": []}
         load_before = os.getloadavg()[0]
         for round_ in range(args.repeat):  # interleave, so drift hits every variant alike
-            runs["cold"].append(run_sopdocs(catalog, size, label="cold"))
-            runs["warm"].append(run_sopdocs(catalog, size, label="warm"))
+            runs["cold"].append(cli(catalog, size, label="cold"))
+            runs["warm"].append(cli(catalog, size, label="warm"))
             touch_one(catalog, round_)
-            runs["warm_1"].append(run_sopdocs(catalog, size, label="warm, 1 changed"))
+            runs["warm_1"].append(cli(catalog, size, label="warm, 1 changed"))
             if args.serial:
-                runs["serial"].append(run_sopdocs(catalog, size, ["--jobs", "1", "--no-cache"], label="serial"))
+                runs["serial"].append(cli(catalog, size, ["--jobs", "1", "--no-cache"], label="serial"))
             runs["baseline"].append(run_baseline(catalog, size))
             print(f"[{size}] round {round_ + 1}: cold {runs['cold'][-1]['wall_s']:.2f} s, warm {runs['warm'][-1]['wall_s']:.2f} s, "
                   f"warm 1 changed {runs['warm_1'][-1]['wall_s']:.2f} s, check-jsonschema {runs['baseline'][-1]['wall_s']:.2f} s",

@@ -78,9 +78,13 @@ def browser(playwright_instance):
 
 # Tests whose outcome could depend on the machine's clock (trail times, git dates, "days
 # since"): marked `clock`, and run again with the clock moved years forward and back by
-# tests/runner/test_run_clock.py.
+# tests/runner/test_run_clock.py. (The metrics browser tests show in a browser what
+# test_metrics_site checks in the HTML.)
 CLOCK_DEPENDENT = (
-    "metrics/",
+    "metrics/test_metrics_figures.py",
+    "metrics/test_metrics_site.py",
+    "metrics/test_metrics_trails.py",
+    "metrics/test_metrics_exposition.py",
     "runner/test_run_audit.py",
     "runner/test_run_clock.py::test_runs_fall_on_the_tests_day",
     "adoption/test_report.py",

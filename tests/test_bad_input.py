@@ -10,7 +10,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from helpers import MINIMAL, run_sopdocs, sop
+from helpers import MINIMAL, cli, sop
 
 from sopdocs.core.config import config_from_dict
 from sopdocs.lint.fast import Options
@@ -117,7 +117,7 @@ def test_large_file_is_not_read(tmp_path, fast):
 def test_large_file_through_the_cli(tmp_path):
     content, _ = CASES["too-large"]
     (tmp_path / "big.md").write_text(content, encoding="utf-8")
-    proc = run_sopdocs("lint", "big.md", "--today", "2026-11-26", cwd=tmp_path)
+    proc = cli("lint", "big.md", "--today", "2026-11-26", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     size = len(content.encode())
     assert proc.stdout.startswith(f"big.md:1:1: error SOP001 file-unreadable: file is {size:,} bytes, over the limit of 1,048,576")
@@ -155,7 +155,7 @@ def test_crlf_step_and_fence_positions(tmp_path):
 def test_cli_exits_1_and_reports_every_file(tmp_path, case):
     content, expected = CASES[case]
     run(tmp_path, {"bad.md": content, **NEIGHBOURS})  # writes the files
-    proc = run_sopdocs("lint", ".", "--format", "json", "--today", "2026-11-26", cwd=tmp_path)
+    proc = cli("lint", ".", "--format", "json", "--today", "2026-11-26", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     assert report["summary"]["files"] == 3
@@ -165,7 +165,7 @@ def test_cli_exits_1_and_reports_every_file(tmp_path, case):
 
 def test_cli_valid_bom_crlf_file_exits_0(tmp_path):
     (tmp_path / "sop.md").write_bytes(CRLF_BOM)
-    proc = run_sopdocs("lint", "sop.md", "--today", "2026-11-26", cwd=tmp_path)
+    proc = cli("lint", "sop.md", "--today", "2026-11-26", cwd=tmp_path)
     assert (proc.returncode, proc.stdout) == (0, "1 file checked, no problems\n")
 
 

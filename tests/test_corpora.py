@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from helpers import CORPORA, require_shared, run_sopdocs
+from helpers import CORPORA, cli, require_shared
 
 from sopdocs.core.config import config_from_dict
 from sopdocs.lint import rules
@@ -49,7 +49,7 @@ def test_cli_json_over_a_corpus(tmp_path):
     corpus = CORPORA / "prometheus-operator-runbooks"
     if not corpus.is_dir():
         corpus = CORPORA
-    proc = run_sopdocs("lint", str(corpus), "--format", "json", "--today", "2026-11-26", cwd=tmp_path, timeout=120)
+    proc = cli("lint", str(corpus), "--format", "json", "--today", "2026-11-26", cwd=tmp_path, timeout=120)
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     assert report["summary"]["files"] == sum(1 for _ in corpus.rglob("*.md"))

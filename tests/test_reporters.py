@@ -3,14 +3,13 @@ review the diff), the JSON contract, GitHub escaping, and SARIF against its sche
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from importlib import resources
 
 import jsonschema
 import pytest
-from helpers import FIXTURES, TESTS, run_sopdocs
+from helpers import FIXTURES, TESTS, TODAY_DATE, cli
 
 from sopdocs import __version__
 from sopdocs.core.config import load_config
@@ -21,7 +20,6 @@ from sopdocs.lint.reporters import REPORTERS, github
 
 REPORT_DIR = FIXTURES / "report"
 GOLDEN = TESTS / "golden"
-TODAY = dt.date(2026, 11, 26)
 GOLDEN_FILES = {"text": "report.txt", "json": "report.json", "github": "report.github.txt", "sarif": "report.sarif.json"}
 UPDATE = os.environ.get("SOPDOCS_UPDATE_GOLDEN") == "1"
 
@@ -31,7 +29,7 @@ def result() -> LintResult:
     # The directory's own sopdocs.yml, as the CLI finds it from that working directory.
     config = load_config(cwd=REPORT_DIR)
     assert config.source == REPORT_DIR / "sopdocs.yml"
-    return lint_paths(["."], config, TODAY, cwd=REPORT_DIR)
+    return lint_paths(["."], config, TODAY_DATE, cwd=REPORT_DIR)
 
 
 def check_golden(name: str, actual: str) -> None:
@@ -53,7 +51,7 @@ def test_golden(result, fmt):
 
 @pytest.mark.parametrize("fmt", ["json", "github"])
 def test_cli_output_matches_the_golden(fmt):
-    proc = run_sopdocs("lint", ".", "--format", fmt, "--today", "2026-11-26", cwd=REPORT_DIR)
+    proc = cli("lint", ".", "--format", fmt, "--today", "2026-11-26", cwd=REPORT_DIR)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == (GOLDEN / GOLDEN_FILES[fmt]).read_text(encoding="utf-8")
 

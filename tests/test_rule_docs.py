@@ -11,7 +11,7 @@ from helpers import TESTS
 
 from sopdocs.lint import rules as registry
 
-SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+SECTIONS = registry.SECTIONS
 RULES = list(registry.RULES.values())
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from sopdocs.cli.options import command, config_option, group, project_config, resolve_today, today_option, use_color
-from sopdocs.errors import UsageError
+from sopdocs.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -88,8 +88,8 @@ def lint(paths, fmt, output, catalog, catalog_only, changed_since, force_exclude
         # click strips colour codes when stdout is not a terminal unless told otherwise.
         click.echo(report, nl=False, color=colored)
     if fail_on == "never":
-        sys.exit(0)
-    sys.exit(1 if result.errors or (fail_on == "warning" and result.warnings) else 0)
+        sys.exit(EXIT_OK)
+    sys.exit(EXIT_FINDINGS if result.errors or (fail_on == "warning" and result.warnings) else EXIT_OK)
 
 
 @group(invoke_without_command=True)

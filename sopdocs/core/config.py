@@ -58,7 +58,7 @@ class Config:
     @property
     def where(self) -> str:
         """How messages name this configuration: its file, else "config"."""
-        return str(self.source) if self.source else "config"
+        return _shown(self.source)
 
     @property
     def handbook(self) -> Profile:
@@ -97,6 +97,17 @@ class Config:
         return value if isinstance(value, str) and value.strip() else None
 
 
+def _shown(source: Path | None) -> str:
+    """A config file as messages name it: relative to the working directory when it is
+    inside it, as findings name SOP files."""
+    if source is None:
+        return "config"
+    try:
+        return source.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(source)
+
+
 def find_config(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         for name in YAML_NAMES:
@@ -112,7 +123,7 @@ def _pyproject_section(path: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        raise ConfigError(f"{_shown(path)}: cannot read: {exc}") from None
     section = data.get("tool", {}).get("sopdocs")
     return section if isinstance(section, dict) else None
 
@@ -123,23 +134,23 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config
     if path is None:
         return Config(root=cwd)
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{_shown(path)}: config file not found")
     if path.name == "pyproject.toml":
         data = _pyproject_section(path) or {}
     else:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from None
+            raise ConfigError(f"{_shown(path)}: cannot read: {exc}") from None
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+            raise ConfigError(f"{_shown(path)}: invalid YAML: {exc}") from None
     return config_from_dict(data, path)
 
 
 def config_from_dict(data: Any, source: Path | None = None, root: Path | None = None) -> Config:
     from sopdocs.core.schema import first_error
 
-    where = str(source) if source else "config"
+    where = _shown(source)
     if isinstance(data, dict) and isinstance(data.get("rules"), dict):
         # YAML 1.1 reads an unquoted `off` as false: `step-empty: off` means "off".
         data = {**data, "rules": {k: "off" if v is False else v for k, v in data["rules"].items()}}

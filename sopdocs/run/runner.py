@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from sopdocs import __version__
 from sopdocs.core import clock
+from sopdocs.core.text import clock_duration
 from sopdocs.run import items as it
 from sopdocs.run import locks
 from sopdocs.run.audit import AuditError, AuditTrail, utc_now
@@ -88,13 +89,6 @@ class Console:
 
 def new_run_id() -> str:
     return clock.utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
-
-
-def _format_seconds(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
-    return text or "0s"
 
 
 class Runner:
@@ -197,7 +191,7 @@ class Runner:
                 say(("  $ " if n == 0 else "    ") + line)
             where = f", in {self._workdir(item)}" if item.workdir or plan else ""
             attempts = f", up to {item.retries} retries" if item.retries else ""
-            say(f"  ({item.shell}, timeout {_format_seconds(item.timeout)}{where}{attempts})")
+            say(f"  ({item.shell}, timeout {clock_duration(item.timeout)}{where}{attempts})")
             for probe in item.verify:
                 say(f"  verify [{probe['id']}]: {probe['command']}")
         if plan:

@@ -8,9 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import CORPORA, REPO, run_sopdocs, sopdocs_command  # noqa: F401 - re-exported for the tests
-
-TODAY = "2026-11-26"
+from helpers import CORPORA, REPO, TODAY, cli, sopdocs_command  # noqa: F401 - re-exported for the tests
 
 
 def sop(sop_id: str, owner: str = "team-sre", last_reviewed: str = "2026-10-01", extra: str = "", body: str = "") -> str:

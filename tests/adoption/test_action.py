@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from adoptkit import REPO, TODAY, commit, git, git_env, init_repo, offline_pip_env, run_sopdocs, sop, write
+from adoptkit import REPO, TODAY, cli, commit, git, git_env, init_repo, offline_pip_env, sop, write
 
 BIN = Path(sys.executable).parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
@@ -250,7 +250,7 @@ def test_snippet_is_valid(name, tmp_path):
         proc = check_jsonschema("--builtin-schema", "vendor.gitlab-ci", str(target))
     elif name.endswith("sopdocs.yml"):
         schema = tmp_path / "config.schema.json"
-        schema.write_text(run_sopdocs("schema", "config", cwd=tmp_path).stdout, encoding="utf-8")
+        schema.write_text(cli("schema", "config", cwd=tmp_path).stdout, encoding="utf-8")
         proc = check_jsonschema("--schemafile", str(schema), str(target))
     else:
         pytest.fail(f"no validator for {name}")

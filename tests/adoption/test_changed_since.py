@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from adoptkit import TODAY, commit, git, run_sopdocs, sop, write
+from adoptkit import TODAY, cli, commit, git, sop, write
 
 
 def lint_changed(repo: Path, rev: str = "main", *extra: str) -> tuple[int, dict, str]:
-    proc = run_sopdocs("lint", "--changed-since", rev, "--format", "json", "--today", TODAY, *extra, cwd=repo)
+    proc = cli("lint", "--changed-since", rev, "--format", "json", "--today", TODAY, *extra, cwd=repo)
     report = json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else {}
     return proc.returncode, report, proc.stderr
 
@@ -149,7 +149,7 @@ def test_paths_narrow_the_changed_files(repo):
     branch(repo)
     commit(repo, {"sops/db/a.md": sop("a", owner="no"), "sops/web/b.md": sop("b", owner="no")})
 
-    proc = run_sopdocs("lint", "--changed-since", "main", "--format", "json", "--today", TODAY, "sops/web", cwd=repo)
+    proc = cli("lint", "--changed-since", "main", "--format", "json", "--today", TODAY, "sops/web", cwd=repo)
 
     assert sorted(f["path"] for f in json.loads(proc.stdout)["findings"]) == ["sops/web/b.md"]
 
@@ -159,7 +159,7 @@ def test_github_format_over_changed_files(repo):
     branch(repo)
     commit(repo, {"sops/a.md": sop("a", owner="no")})
 
-    proc = run_sopdocs("lint", "--changed-since", "main", "--format", "github", "--today", TODAY, cwd=repo)
+    proc = cli("lint", "--changed-since", "main", "--format", "github", "--today", TODAY, cwd=repo)
 
     assert proc.returncode == 1
     assert proc.stdout.startswith("::error file=sops/a.md,line=4,col=1,title=SOP102 field-type::4:1 ")
@@ -169,7 +169,7 @@ def test_not_a_git_repository_is_a_usage_error(tmp_path):
     (tmp_path / "sopdocs.yml").write_text("paths: [sops]\n", encoding="utf-8")
     write(tmp_path, {"sops/a.md": sop("a")})
 
-    proc = run_sopdocs("lint", "--changed-since", "main", cwd=tmp_path)
+    proc = cli("lint", "--changed-since", "main", cwd=tmp_path)
 
     assert proc.returncode == 2
     assert "--changed-since" in proc.stderr and "not in a git repository" in proc.stderr
@@ -179,7 +179,7 @@ def test_not_a_git_repository_is_a_usage_error(tmp_path):
 def test_unknown_revision_is_a_usage_error(repo):
     commit(repo, {"sops/a.md": sop("a")})
 
-    proc = run_sopdocs("lint", "--changed-since", "origin/nope", cwd=repo)
+    proc = cli("lint", "--changed-since", "origin/nope", cwd=repo)
 
     assert proc.returncode == 2
     assert "unknown revision 'origin/nope'" in proc.stderr
@@ -188,7 +188,7 @@ def test_unknown_revision_is_a_usage_error(repo):
 def test_an_option_looking_revision_is_refused(repo):
     commit(repo, {"sops/a.md": sop("a")})
 
-    proc = run_sopdocs("lint", "--changed-since=--output=/tmp/x", cwd=repo)
+    proc = cli("lint", "--changed-since=--output=/tmp/x", cwd=repo)
 
     assert proc.returncode == 2
     assert "invalid revision" in proc.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from adoptkit import CORPORA, TODAY, run_sopdocs
+from adoptkit import CORPORA, TODAY, cli
 from dateutil.relativedelta import relativedelta
 from helpers import require_shared
 
@@ -103,7 +103,7 @@ def report(corpus: str, tmp_path: Path, config_dir: Path | None = None) -> dict:
         cwd = CORPORA / corpus
     else:
         args, cwd = (), config_dir
-    proc = run_sopdocs("report", "--format", "json", "--no-history", "--today", TODAY, *args, cwd=cwd, timeout=120)
+    proc = cli("report", "--format", "json", "--no-history", "--today", TODAY, *args, cwd=cwd, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from adoptkit import REPO, TODAY, run_sopdocs, sop, write
+from adoptkit import REPO, TODAY, cli, sop, write
 
 GOVUK_PAGE = """---
 owner_slack: "#govuk-2ndline"
@@ -43,7 +43,7 @@ Text.
 def lint(tmp_path: Path, files: dict[str, str], config: str, *args: str) -> tuple[int, list[dict]]:
     (tmp_path / "sopdocs.yml").write_text(config, encoding="utf-8")
     write(tmp_path, files)
-    proc = run_sopdocs("lint", "--format", "json", "--today", TODAY, *args, cwd=tmp_path)
+    proc = cli("lint", "--format", "json", "--today", TODAY, *args, cwd=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)["findings"]
 
@@ -123,7 +123,7 @@ def test_giantswarm_empty_owner_is_missing(tmp_path):
 def report(tmp_path: Path, files: dict[str, str], config: str) -> subprocess.CompletedProcess:
     (tmp_path / "sopdocs.yml").write_text(config, encoding="utf-8")
     write(tmp_path, files)
-    return run_sopdocs("report", "--format", "json", "--no-history", "--today", TODAY, cwd=tmp_path)
+    return cli("report", "--format", "json", "--no-history", "--today", TODAY, cwd=tmp_path)
 
 
 def test_config_aliases_without_a_profile(tmp_path):
@@ -169,7 +169,7 @@ def test_profile_rules_can_be_switched_back_on(tmp_path):
 def test_bad_profile_settings_are_configuration_errors(tmp_path, config, message):
     (tmp_path / "sopdocs.yml").write_text(config, encoding="utf-8")
 
-    proc = run_sopdocs("lint", cwd=tmp_path)
+    proc = cli("lint", cwd=tmp_path)
 
     assert proc.returncode == 2
     assert message in proc.stderr
@@ -182,7 +182,7 @@ def test_migrate_prints_a_diff_and_writes_nothing(tmp_path):
     (tmp_path / "sopdocs.yml").write_text("profile: govuk\npaths: [manual]\n", encoding="utf-8")
     write(tmp_path, {"manual/stuck-queue.html.md": GOVUK_PAGE})
 
-    proc = run_sopdocs("migrate", "manual", cwd=tmp_path)
+    proc = cli("migrate", "manual", cwd=tmp_path)
 
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "manual/stuck-queue.html.md").read_text(encoding="utf-8") == GOVUK_PAGE
@@ -196,7 +196,7 @@ def test_migrate_write_then_lint_points_at_the_placeholders(tmp_path):
     (tmp_path / "sopdocs.yml").write_text("paths: [manual]\n", encoding="utf-8")
     write(tmp_path, {"manual/stuck-queue.html.md": GOVUK_PAGE.replace("2025-01-15", "2026-10-01")})
 
-    proc = run_sopdocs("migrate", "--profile", "govuk", "--write", "manual/stuck-queue.html.md", cwd=tmp_path)
+    proc = cli("migrate", "--profile", "govuk", "--write", "manual/stuck-queue.html.md", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     migrated = (tmp_path / "manual/stuck-queue.html.md").read_text(encoding="utf-8")
 
@@ -231,7 +231,7 @@ def test_migrate_write_then_lint_points_at_the_placeholders(tmp_path):
 def test_migrate_giantswarm_keeps_the_period_and_notes_dropped_owners(tmp_path):
     write(tmp_path, {"content/rotate.md": GIANTSWARM_PAGE})
 
-    proc = run_sopdocs("migrate", "--profile", "giantswarm", "--write", "content", cwd=tmp_path)
+    proc = cli("migrate", "--profile", "giantswarm", "--write", "content", cwd=tmp_path)
 
     migrated = (tmp_path / "content/rotate.md").read_text(encoding="utf-8")
     front = yaml.safe_load(migrated.split("---\n")[1])
@@ -243,7 +243,7 @@ def test_migrate_giantswarm_keeps_the_period_and_notes_dropped_owners(tmp_path):
 def test_migrate_needs_a_profile(tmp_path):
     write(tmp_path, {"a.md": GOVUK_PAGE})
 
-    proc = run_sopdocs("migrate", "a.md", cwd=tmp_path)
+    proc = cli("migrate", "a.md", cwd=tmp_path)
 
     assert proc.returncode == 2
     assert "--profile govuk|giantswarm" in proc.stderr
@@ -253,7 +253,7 @@ def test_migrate_keeps_crlf_and_skips_pages_without_front_matter(tmp_path):
     write(tmp_path, {"none.md": "# Just text\n"})
     (tmp_path / "crlf.md").write_bytes(GOVUK_PAGE.replace("\n", "\r\n").encode())
 
-    proc = run_sopdocs("migrate", "--profile", "govuk", "--write", "none.md", "crlf.md", cwd=tmp_path)
+    proc = cli("migrate", "--profile", "govuk", "--write", "none.md", "crlf.md", cwd=tmp_path)
 
     assert proc.returncode == 0
     assert (tmp_path / "none.md").read_text(encoding="utf-8") == "# Just text\n"
@@ -277,7 +277,7 @@ def front_matter_file(source: Path, target: Path) -> Path:
 
 
 def test_schema_output_validates_the_catalog_in_an_editor_tool(tmp_path):
-    proc = run_sopdocs("schema", "-o", str(tmp_path / "schema" / "sop.schema.json"), cwd=tmp_path)
+    proc = cli("schema", "-o", str(tmp_path / "schema" / "sop.schema.json"), cwd=tmp_path)
     assert proc.returncode == 0
     schema = tmp_path / "schema" / "sop.schema.json"
 
@@ -291,7 +291,7 @@ def test_schema_output_validates_the_catalog_in_an_editor_tool(tmp_path):
 
 
 def test_profile_schema_describes_the_old_keys(tmp_path):
-    proc = run_sopdocs("schema", "--profile", "govuk", cwd=tmp_path)
+    proc = cli("schema", "--profile", "govuk", cwd=tmp_path)
     schema = json.loads(proc.stdout)
     (tmp_path / "govuk.schema.json").write_text(proc.stdout, encoding="utf-8")
 
@@ -309,7 +309,7 @@ def test_profile_schema_describes_the_old_keys(tmp_path):
 def test_profile_schema_from_the_config(tmp_path):
     (tmp_path / "sopdocs.yml").write_text("profile: giantswarm\n", encoding="utf-8")
 
-    schema = json.loads(run_sopdocs("schema", "--profile", "config", cwd=tmp_path).stdout)
+    schema = json.loads(cli("schema", "--profile", "config", cwd=tmp_path).stdout)
 
     assert schema["properties"]["owner"]["type"] == "array"
     assert "last_review_date" in schema["properties"] and "expiration_in_days" in schema["properties"]
@@ -319,7 +319,7 @@ def test_profile_schema_from_the_config(tmp_path):
 def test_draft_7_schema_for_the_yaml_language_server(tmp_path, profile):
     # The YAML language server validates with draft-07: the same checks, draft-07 spelling.
     target = tmp_path / "schema" / "sop.schema.json"
-    proc = run_sopdocs("schema", "--draft", "7", "--profile", profile, "-o", str(target), cwd=tmp_path)
+    proc = cli("schema", "--draft", "7", "--profile", profile, "-o", str(target), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     schema = json.loads(target.read_text(encoding="utf-8"))
 
@@ -340,6 +340,6 @@ def test_draft_7_schema_for_the_yaml_language_server(tmp_path, profile):
 
 
 def test_profile_applies_to_the_sop_schema_only(tmp_path):
-    proc = run_sopdocs("schema", "config", "--profile", "govuk", cwd=tmp_path)
+    proc = cli("schema", "config", "--profile", "govuk", cwd=tmp_path)
 
     assert proc.returncode == 2 and "--profile applies to the `sop` schema" in proc.stderr

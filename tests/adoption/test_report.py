@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from adoptkit import TODAY, run_sopdocs, sop, write
+from adoptkit import TODAY, cli, sop, write
 
 from sopdocs.health.report import parse_within
 
@@ -28,7 +28,7 @@ def catalog(tmp_path):
 
 
 def run(catalog, *args: str):
-    proc = run_sopdocs("report", "--today", TODAY, *args, cwd=catalog)
+    proc = cli("report", "--today", TODAY, *args, cwd=catalog)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -133,7 +133,7 @@ def test_output_file(catalog):
 
 @pytest.mark.parametrize("bad", ["soon", "30x", "-3d", ""])
 def test_bad_due_within_is_a_usage_error(catalog, bad):
-    proc = run_sopdocs("report", "--due-within", bad, cwd=catalog)
+    proc = cli("report", "--due-within", bad, cwd=catalog)
 
     assert proc.returncode == 2
     assert "--due-within" in proc.stderr

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from adoptkit import TODAY, commit, git, run_sopdocs, sop
+from adoptkit import TODAY, cli, commit, git, sop
 
 from sopdocs.core import history
 from sopdocs.core.config import config_from_dict
@@ -19,7 +19,7 @@ from sopdocs.site.sop_page import sop_page
 
 
 def report(repo: Path, *args: str) -> dict:
-    proc = run_sopdocs("report", "--format", "json", "--today", TODAY, *args, cwd=repo)
+    proc = cli("report", "--format", "json", "--today", TODAY, *args, cwd=repo)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -62,8 +62,8 @@ def test_review_bumps_without_other_changes_are_flagged(repo):
 def test_text_and_markdown_show_last_changed_next_to_last_reviewed(repo):
     stamped_repo(repo)
 
-    text = run_sopdocs("report", "--today", TODAY, cwd=repo).stdout
-    markdown = run_sopdocs("report", "--format", "markdown", "--today", TODAY, cwd=repo).stdout
+    text = cli("report", "--today", TODAY, cwd=repo).stdout
+    markdown = cli("report", "--format", "markdown", "--today", TODAY, cwd=repo).stdout
 
     assert "last reviewed 2026-01-10; last changed 2024-01-10 (4 review-only commits since)  [possible rubber stamp]" in text
     assert "Possible rubber stamps: the review date was bumped, but nothing else in the file changed for more than 365 days:" in text
@@ -114,8 +114,8 @@ def test_no_git_history_is_a_note_not_an_error(repo, tmp_path):
     tarball = tmp_path / "unpacked"
     shutil.copytree(repo, tarball, ignore=shutil.ignore_patterns(".git"))
 
-    proc = run_sopdocs("report", "--format", "json", "--today", TODAY, cwd=tarball)
-    text = run_sopdocs("report", "--today", TODAY, cwd=tarball)
+    proc = cli("report", "--format", "json", "--today", TODAY, cwd=tarball)
+    text = cli("report", "--today", TODAY, cwd=tarball)
 
     assert proc.returncode == 0 and text.returncode == 0
     data = json.loads(proc.stdout)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import ENGINE_SCHEMAS, REPO, require_shared, run_sopdocs
+from helpers import ENGINE_SCHEMAS, REPO, TODAY, cli, require_shared
 from jsonschema import Draft7Validator, Draft202012Validator
 
 EXPORT_TESTS = Path(__file__).resolve().parent
@@ -20,12 +20,11 @@ GOLDEN = EXPORT_TESTS / "golden"
 ARGO_SCHEMA = ENGINE_SCHEMAS / "argo-workflows.api-jsonschema.json"
 GITHUB_SCHEMA = ENGINE_SCHEMAS / "github-workflow.schemastore.json"
 WORKFLOW_TEMPLATE = "io.argoproj.workflow.v1alpha1.WorkflowTemplate"
-TODAY = "2026-11-26"
 SUFFIX = {"manifest": ".json", "argo": ".yaml", "github-actions": ".yml"}
 
 
 def export(*args: str, cwd: Path, target: str = "manifest", out: Path) -> subprocess.CompletedProcess:
-    return run_sopdocs("export", *args, "--out", str(out), "--target", target, "--today", TODAY, cwd=cwd)
+    return cli("export", *args, "--out", str(out), "--target", target, "--today", TODAY, cwd=cwd)
 
 
 def content_ids() -> list[str]:

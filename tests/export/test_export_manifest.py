@@ -122,9 +122,9 @@ def test_warnings_do_not_block_export(project):
     ],
 )
 def test_usage_errors_exit_2(project, args, message):
-    from helpers import run_sopdocs
+    from helpers import cli
 
-    proc = run_sopdocs("export", *args, cwd=project)
+    proc = cli("export", *args, cwd=project)
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert not (project / "out").exists()

@@ -11,6 +11,7 @@ import re
 import shutil
 
 import pytest
+from helpers import TODAY_DATE
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -23,7 +24,6 @@ from sopdocs.lint.engine import Finding, blocks_execution
 from sopdocs.lint.fast import Options
 from sopdocs.lint.files import lint_paths
 
-TODAY = dt.date(2026, 11, 26)
 NEIGHBOUR = (
     "---\nid: neighbour\ntitle: A neighbour\nowner: team-sre\nlast_reviewed: 2026-10-01\n"
     "preconditions: [ok]\nrollback: [undo]\n---\n\n# N\n\n## Steps\n\n1. Do it.\n\n   ```bash\n   echo ok\n   ```\n"
@@ -62,12 +62,12 @@ def test_lint_never_raises_and_points_inside_the_file(workdir, data):
     directory = fresh(workdir, "lint")
     (directory / "sops" / "sop.md").write_bytes(data)
     config = config_from_dict({"paths": ["sops"]}, root=directory)
-    expected = lint_paths(None, config, TODAY, cwd=directory).findings
+    expected = lint_paths(None, config, TODAY_DATE, cwd=directory).findings
     assert_inside([f for f in expected if f.path == "sops/sop.md"], data)
     assert not [f for f in expected if f.path == "sops/neighbour.md"]
     options = Options(jobs=1, cache=True, progress=False)
-    assert lint_paths(None, config, TODAY, cwd=directory, fast=options).findings == expected  # cold
-    assert lint_paths(None, config, TODAY, cwd=directory, fast=options).findings == expected  # warm
+    assert lint_paths(None, config, TODAY_DATE, cwd=directory, fast=options).findings == expected  # cold
+    assert lint_paths(None, config, TODAY_DATE, cwd=directory, fast=options).findings == expected  # warm
 
 
 @given(files=st.lists(sop_files(), min_size=2, max_size=5))
@@ -76,16 +76,16 @@ def test_fast_path_matches_on_small_catalogs(workdir, files):
     for index, data in enumerate(files):
         (directory / "sops" / f"s{index}.md").write_bytes(data)
     config = config_from_dict({"paths": ["sops"], "owners": ["team-sre", "team-a"]}, root=directory)
-    expected = lint_paths(None, config, TODAY, cwd=directory).findings
+    expected = lint_paths(None, config, TODAY_DATE, cwd=directory).findings
     options = Options(jobs=1, cache=True, progress=False)
-    assert lint_paths(None, config, TODAY, cwd=directory, fast=options).findings == expected
-    assert lint_paths(None, config, TODAY, cwd=directory, fast=options).findings == expected
-    later = TODAY + dt.timedelta(days=400)
+    assert lint_paths(None, config, TODAY_DATE, cwd=directory, fast=options).findings == expected
+    assert lint_paths(None, config, TODAY_DATE, cwd=directory, fast=options).findings == expected
+    later = TODAY_DATE + dt.timedelta(days=400)
     assert lint_paths(None, config, later, cwd=directory, fast=options).findings == lint_paths(None, config, later, cwd=directory).findings
 
 
 clean_meta = valid_meta.map(lambda m: {k: v for k, v in m.items() if k != "related"}).filter(
-    lambda m: "sop" not in m["rollback"] and m["last_reviewed"] <= TODAY.isoformat()
+    lambda m: "sop" not in m["rollback"] and m["last_reviewed"] <= TODAY_DATE.isoformat()
 )
 MANIFEST = Draft202012Validator(load_schema("manifest"))
 
@@ -96,9 +96,9 @@ def test_a_lint_clean_sop_exports_a_valid_manifest(workdir, meta, body):
     (directory / "sops" / "neighbour.md").unlink()
     (directory / "sops" / "sop.md").write_text(with_front_matter(dump(meta), body), encoding="utf-8")
     config = config_from_dict({"paths": ["sops"]}, root=directory)
-    linted = lint_paths(None, config, TODAY, cwd=directory)
+    linted = lint_paths(None, config, TODAY_DATE, cwd=directory)
     assume(not any(blocks_execution(f) for f in linted.findings))
-    result = export_paths(None, config, TODAY, directory / "out", "manifest", cwd=directory)
+    result = export_paths(None, config, TODAY_DATE, directory / "out", "manifest", cwd=directory)
     assert result.refused == []
     [written] = result.written
     manifest = json.loads(written.read_text(encoding="utf-8"))

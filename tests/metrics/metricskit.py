@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import runner_env, sopdocs_command
+from helpers import RunnerProject, sopdocs_command
 
 from sopdocs.run import audit
 
@@ -170,8 +170,9 @@ rollback:
 
 
 @dataclass
-class Project:
-    root: Path
+class Project(RunnerProject):
+    """The metrics scenario's project: SOPs under content/, a site to build."""
+
     runs: dict[str, str] = field(default_factory=dict)  # label -> run id, in the order run
 
     @classmethod
@@ -185,12 +186,6 @@ class Project:
         path = self.root / "content" / f"{name}.md"
         path.write_text(text, encoding="utf-8")
         return path
-
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return runner_env(extra)
-
-    def trail(self, sop_id: str) -> Path:
-        return self.root / ".sopdocs" / "audit" / f"{sop_id}.jsonl"
 
     def _argv(self, sop_id: str, args: tuple[str, ...]) -> list[str]:
         return [*sopdocs_command(), "run", f"content/{sop_id}.md", "--actor", "alice", "--kill-grace", "0.5", *args]
@@ -250,17 +245,6 @@ class Project:
         else:
             assert runner.returncode == expect, f"{label}: exit {runner.returncode}\n{out}\n{err}"
         self._note(label, sop_id, None)
-
-    def sopdocs(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [*sopdocs_command(), *args],
-            cwd=self.root,
-            env=self.env(env),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
 
 
 def read_records(path: Path) -> list[dict]:

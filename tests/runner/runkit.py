@@ -3,13 +3,12 @@ subprocess in a temporary project."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import runner_env, sopdocs_command
+from helpers import RunnerProject, sopdocs_command
 
 SECRET = "Zq!7-xK#p9@wL"
 
@@ -48,17 +47,14 @@ def command_step(title: str, command: str, attributes: str = "") -> str:
 
 
 @dataclass
-class Project:
-    root: Path
+class Project(RunnerProject):
+    """A runner test's project: SOPs under sops/ (see conftest.py)."""
 
     def write(self, text: str, name: str = "demo.md") -> Path:
         path = self.root / "sops" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return path
-
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        return runner_env(extra)
 
     def argv(self, *args: str) -> list[str]:
         return [*sopdocs_command(), "run", *args]
@@ -90,17 +86,6 @@ class Project:
             text=True,
             **kwargs,
         )
-
-    def sopdocs(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [*sopdocs_command(), *args], check=False, cwd=self.root, env=self.env(), capture_output=True, text=True, timeout=60
-        )
-
-    def trail(self, sop_id: str = "demo") -> Path:
-        return self.root / ".sopdocs" / "audit" / f"{sop_id}.jsonl"
-
-    def records(self, sop_id: str = "demo", path: Path | None = None) -> list[dict]:
-        return [json.loads(line) for line in (path or self.trail(sop_id)).read_text(encoding="utf-8").splitlines()]
 
     def events(self, sop_id: str = "demo") -> list[str]:
         return [r["event"] for r in self.records(sop_id)]

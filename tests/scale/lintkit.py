@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from helpers import TODAY
+
 from sopdocs.core.config import load_config
 from sopdocs.lint.engine import Finding
 from sopdocs.lint.fast import Options
 from sopdocs.lint.files import lint_paths
-
-TODAY = "2026-11-26"
 
 
 def reference(root: Path, today: str = TODAY, paths: list[Path] | None = None, **kwargs) -> list[Finding]:

@@ -4,7 +4,7 @@ byte-identical reports whatever the number of workers and whatever was cached.""
 from __future__ import annotations
 
 import pytest
-from helpers import run_sopdocs
+from helpers import cli
 from lintkit import cache_files, fast, reference
 
 
@@ -41,7 +41,7 @@ def test_few_files_need_no_workers(catalog, monkeypatch):
 @pytest.mark.parametrize("fmt", ["json"])
 def test_cli_reports_are_identical_across_modes(catalog, fmt):
     def lint(*extra: str) -> str:
-        proc = run_sopdocs("lint", "--format", fmt, "--today", "2026-11-26", *extra, cwd=catalog, timeout=180)
+        proc = cli("lint", "--format", fmt, "--today", "2026-11-26", *extra, cwd=catalog, timeout=180)
         assert proc.returncode == 1, proc.stderr
         return proc.stdout
 
@@ -55,7 +55,7 @@ def test_cli_reports_are_identical_across_modes(catalog, fmt):
 
 
 def test_cli_rejects_zero_jobs(catalog):
-    proc = run_sopdocs("lint", "-j", "0", cwd=catalog)
+    proc = cli("lint", "-j", "0", cwd=catalog)
     assert proc.returncode == 2
     assert "--jobs" in proc.stderr
 

@@ -73,9 +73,9 @@ def test_a_closed_stream_is_not_an_error():
 
 
 def test_cli_lint_is_quiet_when_piped(catalog):
-    from helpers import run_sopdocs
+    from helpers import cli
 
-    proc = run_sopdocs("lint", "--today", "2026-11-26", "--format", "json", "-o", "report.json", cwd=catalog, timeout=180)
+    proc = cli("lint", "--today", "2026-11-26", "--format", "json", "-o", "report.json", cwd=catalog, timeout=180)
     assert proc.returncode == 1
     assert "\r" not in proc.stderr
     assert proc.stderr.count("\n") == 1  # the summary line only

@@ -4,7 +4,6 @@ the work is split or not, and when a worker dies on the way."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 from pathlib import Path
@@ -12,14 +11,14 @@ from pathlib import Path
 import lintkit
 import markdown
 import pytest
+from helpers import TODAY_DATE
 
-from sopdocs.core.config import load_config
 from sopdocs.core import parallel
+from sopdocs.core.config import load_config
 from sopdocs.core.discover import display_paths
 from sopdocs.site import placeholders, prepare, search, sop_page
 from sopdocs.site.build import make_site
 
-TODAY = dt.date(2026, 11, 26)
 OPTIONS = prepare.MarkdownOptions(["toc", "tables", "fenced_code", "attr_list"], {"toc": {"permalink": True}})
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,12 +31,12 @@ def items_of(root: Path) -> list[prepare.Item]:
 def build(root: Path, jobs: int, records: Path | None = None, kill: str | None = None):
     """Both phases with ``jobs`` processes; ``kill``: SIGKILL the worker before that phase."""
     config = load_config(root / "sopdocs.yml")
-    with prepare.SitePool(items_of(root), config, TODAY, jobs=jobs, records=prepare.Records(records) if records else None) as pool:
+    with prepare.SitePool(items_of(root), config, TODAY_DATE, jobs=jobs, records=prepare.Records(records) if records else None) as pool:
         assert len(pool.pool.workers) == jobs - 1
         if kill == "parse":
             os.kill(pool.pool.workers[0].process.pid, signal.SIGKILL)
         findings, docs = pool.parse()
-        site = make_site(docs, config, TODAY, "SOP catalog")
+        site = make_site(docs, config, TODAY_DATE, "SOP catalog")
         if kill == "render":
             os.kill(pool.pool.workers[0].process.pid, signal.SIGKILL)
             pool.pool.workers[0].process.join(5)
@@ -134,9 +133,9 @@ def test_where_no_process_can_start_this_one_does_everything(pristine_catalog, s
 
     monkeypatch.setattr(parallel.multiprocessing, "get_context", refuse)
     config = load_config(pristine_catalog / "sopdocs.yml")
-    with prepare.SitePool(items_of(pristine_catalog), config, TODAY, jobs=2) as pool:
+    with prepare.SitePool(items_of(pristine_catalog), config, TODAY_DATE, jobs=2) as pool:
         assert pool.pool.workers == [] and pool.workers_used == 0
         findings, docs = pool.parse()
-        rendered = pool.render(make_site(docs, config, TODAY, "SOP catalog"), OPTIONS)
+        rendered = pool.render(make_site(docs, config, TODAY_DATE, "SOP catalog"), OPTIONS)
     assert findings == serial[0]
     assert as_data(rendered) == as_data(serial[2])

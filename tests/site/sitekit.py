@@ -13,12 +13,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
 
+from helpers import TODAY, sopdocs_command
+
 SITE_TESTS = Path(__file__).resolve().parent
 REPO = SITE_TESTS.parents[1]
 CONTENT = REPO / "content"
 FIXTURES = REPO / "tests" / "fixtures" / "site"
 ARTIFACTS = REPO / "tests" / "artifacts"
-TODAY = "2026-11-26"
 
 # The repo's mkdocs.yml, as a catalog project would write it.
 MKDOCS_YML = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
@@ -32,12 +33,6 @@ DUE_SOON_ID = "due-soon-cache-flush"
 QUOKKA_ID = "quokka-queue-rebalance"
 QUOKKA_OWNER = "team-quokka"
 QUOKKA_WORD = "zanzibarctl"
-
-
-def sopdocs_command() -> list[str]:
-    """The installed `sopdocs` console script of this interpreter's environment."""
-    script = Path(sys.executable).with_name("sopdocs")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sopdocs"]
 
 
 def make_project(root: Path, sops: dict[str, str], *, config: str = SOPDOCS_YML, mkdocs_yml: str = MKDOCS_YML) -> Path:

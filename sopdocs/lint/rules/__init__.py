@@ -43,6 +43,7 @@ from sopdocs.errors import ConfigError
 
 SEVERITIES = ("error", "warning")
 SCOPES = ("document", "catalog")
+# The sections every rule's documentation has, in this order (tests/test_rule_docs.py).
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 # Any schema keyword no rule names: the rule that lists this takes it.
 OTHER_KEYWORDS = "*"

@@ -399,7 +399,7 @@ timed(prepare.SitePool, "parse", "sopdocs: phase 1, read + lint + search records
 timed(mkdocs_plugin, "build_report", "sopdocs: lint messages (on_files)")
 timed(mkdocs_plugin, "make_site", "sopdocs: make_site (on_files)")
 timed(prepare.SitePool, "render", "sopdocs: phase 2, SOP pages, all processes (on_files)")
-timed(mkdocs_plugin.pages, "generated_pages", "sopdocs: generated_pages catalog/owners/tags md (on_files)")
+timed(mkdocs_plugin.index_pages, "generated_pages", "sopdocs: generated_pages catalog/owners/tags md (on_files)")
 timed(search.IndexJob, "start", "sopdocs: Pagefind started (on_files)")
 timed(search.IndexJob, "finish", "sopdocs: waiting for Pagefind (on_post_build)")
 timed(mkdocs_plugin.SopdocsPlugin, "on_files", "hook on_files total")

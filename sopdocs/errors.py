@@ -2,7 +2,7 @@
 
 Every module raises one of these (or a subclass of its own) for a problem in what it
 was given; the command line turns them into one message and the exit code, in one
-place (:mod:`sopdocs.cli.errors`). Anything else that escapes is a bug in sopdocs: the
+place (:mod:`sopdocs.cli.options`). Anything else that escapes is a bug in sopdocs: the
 command line reports it as an internal error (exit 3) with the details in a log file.
 """
 

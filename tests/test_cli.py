@@ -241,7 +241,9 @@ def test_rules_as_json(tmp_path):
 def test_explain_shows_the_rule_doc(tmp_path, name):
     proc = cli("rules", "explain", name, cwd=tmp_path)
     assert proc.returncode == 0
-    assert proc.stdout.startswith("SOP201 rollback-missing (default severity: error, scope: document)\n")
+    assert proc.stdout.startswith(
+        "SOP201 rollback-missing (default severity: error, scope: document; off under another handbook format (`profile`))\n"
+    )
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert section in proc.stdout
     assert "rollback: {sop: canary-abort}" in proc.stdout

@@ -77,3 +77,14 @@ def test_resolve_by_id_or_code(name):
 def test_resolve_unknown_rule_suggests():
     with pytest.raises(KeyError, match="did you mean `rollback-missing`"):
         registry.resolve("rollback-mising")
+
+
+def test_the_reference_page_is_generated_from_the_modules():
+    page = (TESTS.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == registry.reference_markdown(), "regenerate it: sopdocs rules --format markdown > docs/rules.md"
+
+
+def test_the_reference_says_what_a_rule_depends_on_and_stops():
+    page = registry.reference_markdown()
+    assert "`SOP301` · default severity **error** · scope document · depends on the date (`--today`) · never stops an export or a run" in page
+    assert "`SOP503` · default severity **error** · scope document · depends on other files\n" in page

@@ -129,5 +129,6 @@ def explain(rule_id):
         rule = registry.resolve(rule_id)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
-    click.echo(f"{rule.code} {rule.id} (default severity: {rule.severity}, scope: {rule.scope})\n")
+    more = "".join(f"; {trait}" for trait in registry.traits(rule))
+    click.echo(f"{rule.code} {rule.id} (default severity: {rule.severity}, scope: {rule.scope}{more})\n")
     click.echo(rule.doc)

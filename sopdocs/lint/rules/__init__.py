@@ -255,6 +255,20 @@ def sections(rule: Rule) -> dict[str, str]:
     return parts
 
 
+def traits(rule: Rule) -> list[str]:
+    """What else a user should know of a rule, from its flags."""
+    found = []
+    if rule.uses_today:
+        found.append("depends on the date (`--today`)")
+    if rule.uses_other_files:
+        found.append("depends on other files")
+    if not rule.blocks_run:
+        found.append("never stops an export or a run")
+    if not rule.other_formats:
+        found.append("off under another handbook format (`profile`)")
+    return found
+
+
 def reference_markdown() -> str:
     """The rule reference page (docs/rules.md), generated from the rule modules."""
     out = [
@@ -273,5 +287,6 @@ def reference_markdown() -> str:
         out.append(f"| {rule.code} | [`{rule.id}`](#{rule.id}) | {rule.severity} | {rule.scope} | {sections(rule)['summary']} |")
     for rule in RULES.values():
         body = rule.doc.replace("\n## ", "\n### ")
-        out += ["", f"## {rule.id}", "", f"`{rule.code}` · default severity **{rule.severity}** · scope {rule.scope}", "", body]
+        header = " · ".join([f"`{rule.code}`", f"default severity **{rule.severity}**", f"scope {rule.scope}", *traits(rule)])
+        out += ["", f"## {rule.id}", "", header, "", body]
     return "\n".join(out) + "\n"

@@ -71,23 +71,41 @@ def test_a_bad_shift_is_a_usage_error_before_anything_runs(project, value):
 # --- the machine's clock moved -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("moved_to", ["2030-01-01 03:00:00", "2020-02-29 23:30:00"])
-def test_clock_dependent_tests_pass_with_the_clock_moved(moved_to, tmp_path):
+MOVED_TO = ("2030-01-01 03:00:00", "2020-02-29 23:30:00")
+
+
+def test_clock_dependent_tests_pass_with_the_clock_moved(tmp_path):
     """Runs every test marked `clock` (see tests/conftest.py) in a pytest whose whole
-    process tree sees ``moved_to`` as the time: years after and before the tests' day."""
+    process tree sees another time: years after and before the tests' day. The two
+    runs go on at once (much of them is waiting for steps and timeouts)."""
     if not FAKETIME:
         pytest.fail("faketime is missing: `scripts/setup test` installs Debian's faketime for this test", pytrace=False)
-    probe = tmp_path / "machine-date"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SOPDOCS_", "FAKETIME"))}
     # When the whole suite already runs under libfaketime, the nested faketime must start
     # from the real clock, not add its offset to the outer one.
     preload = [lib for lib in env.pop("LD_PRELOAD", "").split() if "faketime" not in lib]
     if preload:
         env["LD_PRELOAD"] = " ".join(preload)
-    env[PROBE] = str(probe)
-    argv = [FAKETIME, moved_to, sys.executable, "-m", "pytest", "-m", "clock", "-p", "no:xdist", "-p", "no:cacheprovider"]
-    argv += ["-q", "-x", "--basetemp", str(tmp_path / "run")]
-    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert probe.read_text() == moved_to[:10], "the tests did not see the moved clock"
-    assert " passed" in proc.stdout and " skipped" not in proc.stdout, proc.stdout[-2000:]
+    runs = {}
+    for number, moved_to in enumerate(MOVED_TO):
+        where = tmp_path / str(number)
+        where.mkdir()
+        argv = [FAKETIME, moved_to, sys.executable, "-m", "pytest", "-m", "clock", "-p", "no:xdist", "-p", "no:cacheprovider"]
+        argv += ["-q", "-x", "--basetemp", str(where / "run")]
+        log = (where / "output").open("w")
+        process = subprocess.Popen(argv, cwd=REPO, env={**env, PROBE: str(where / "machine-date")}, stdout=log, stderr=subprocess.STDOUT)
+        runs[moved_to] = (process, where, log)
+    try:
+        for moved_to, (process, where, log) in runs.items():
+            process.wait(timeout=900)
+            log.close()
+            output = (where / "output").read_text()
+            assert process.returncode == 0, f"with the clock at {moved_to}:\n{output[-6000:]}"
+            assert (where / "machine-date").read_text() == moved_to[:10], "the tests did not see the moved clock"
+            assert " passed" in output and " skipped" not in output, output[-2000:]
+    finally:
+        for process, _, log in runs.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()

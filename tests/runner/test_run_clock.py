@@ -93,7 +93,8 @@ def test_clock_dependent_tests_pass_with_the_clock_moved(tmp_path):
         argv = [FAKETIME, moved_to, sys.executable, "-m", "pytest", "-m", "clock", "-p", "no:xdist", "-p", "no:cacheprovider"]
         argv += ["-q", "-x", "--basetemp", str(where / "run")]
         log = (where / "output").open("w")
-        process = subprocess.Popen(argv, cwd=REPO, env={**env, PROBE: str(where / "machine-date")}, stdout=log, stderr=subprocess.STDOUT)
+        probe = {PROBE: str(where / "machine-date")}
+        process = subprocess.Popen(argv, cwd=REPO, env={**env, **probe}, stdout=log, stderr=subprocess.STDOUT)
         runs[moved_to] = (process, where, log)
     try:
         for moved_to, (process, where, log) in runs.items():

@@ -14,8 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench"))
 
 import generate
-
-SIZE = 300
+from lintkit import SIZE
 
 
 def mutate(sops: Path) -> None:

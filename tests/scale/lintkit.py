@@ -14,6 +14,11 @@ from sopdocs.lint.engine import Finding
 from sopdocs.lint.fast import Options
 from sopdocs.lint.files import lint_paths
 
+# SOPs in the generated catalog of the scale tests (conftest.py): several chunks of
+# parallel work (sopdocs.core.parallel.CHUNK = 50), below the default threshold for
+# worker processes.
+SIZE = 200
+
 
 def reference(root: Path, today: str = TODAY, paths: list[Path] | None = None, **kwargs) -> list[Finding]:
     config = load_config(root / "sopdocs.yml")

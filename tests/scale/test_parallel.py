@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import cli
-from lintkit import cache_files, fast, reference
+from lintkit import SIZE, cache_files, fast, reference
 
 
 def test_parallel_equals_serial(catalog):
@@ -27,7 +27,7 @@ def test_few_files_need_no_workers(catalog, monkeypatch):
     from sopdocs.lint import fast as workers
 
     def refuse(*args, **kwargs):
-        raise AssertionError("started worker processes for 300 files")
+        raise AssertionError(f"started worker processes for {SIZE} files")
 
     monkeypatch.setattr(workers, "Pool", refuse)
     monkeypatch.setattr(parallel, "cpu_count", lambda: 8)

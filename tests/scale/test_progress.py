@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from lintkit import SIZE
 
 from sopdocs.core import progress
 
@@ -95,7 +96,7 @@ def test_lint_shows_progress_on_a_terminal(catalog, monkeypatch, jobs):
     options = Options(jobs=jobs, cache=False, parallel_min=0)
     lint_paths(None, config, dt.date(2026, 11, 26), cwd=catalog, fast=options)
     out = terminal.getvalue()
-    assert "\rlinting 300/300" in out
+    assert f"\rlinting {SIZE}/{SIZE}" in out
     assert out.endswith("\r")
 
 
@@ -109,4 +110,4 @@ def test_parse_paths_shows_progress_on_a_terminal(catalog, monkeypatch):
     monkeypatch.setattr("sys.stderr", terminal)
     config = load_config(catalog / "sopdocs.yml")
     parse_files(discover([catalog / "sops"], config, catalog), config, catalog)
-    assert "\rreading 300/300" in terminal.getvalue()
+    assert f"\rreading {SIZE}/{SIZE}" in terminal.getvalue()

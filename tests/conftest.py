@@ -92,8 +92,20 @@ CLOCK_DEPENDENT = (
 )
 
 
+# The longest tests (tens of seconds each, much of it waiting on other processes) start
+# first, so that two test processes (`pytest -n 2`) do not end with one of them alone
+# on a long test.
+LONGEST_FIRST = (
+    "runner/test_run_clock.py::test_clock_dependent_tests_pass_with_the_clock_moved",
+    "adoption/test_precommit.py::test_try_repo_with_the_real_manifest",
+    "adoption/test_action.py::test_every_step_including_the_install",
+    "site/test_browser.py::test_no_errors_and_no_foreign_requests_on_any_page",
+)
+
+
 def pytest_collection_modifyitems(items):
     tests = Path(__file__).resolve().parent
+    items.sort(key=lambda item: not (item.path.relative_to(tests).as_posix() + "::" + item.name).startswith(LONGEST_FIRST))
     for item in items:
         # Every test that drives the browser is marked, so `-m "not browser"` leaves
         # them out on purpose; nothing leaves them out silently.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sopdocs.core.config import Config
+from sopdocs.core.environment import reserved
 from sopdocs.errors import UsageError
 
 _SOP_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -107,6 +108,7 @@ def load_target(target: str, config: Config, today: dt.date, cwd: Path) -> Proce
     else:
         raise LoadError(f"{target}: not a manifest (.json), an SOP file (.md) or an SOP id")
 
+    _refuse_reserved_parameters(procedure)
     rollback = procedure.manifest["rollback"]
     if "sop" in rollback:
         rollback_id = rollback["sop"]["id"]
@@ -125,4 +127,17 @@ def load_target(target: str, config: Config, today: dt.date, cwd: Path) -> Proce
                 raise LoadError(f"{procedure.path}: the rollback is SOP {rollback_id}, which cannot be run: {exc}") from None
         if procedure.rollback_sop.sop_id != rollback_id:
             raise LoadError(f"{procedure.rollback_sop.path}: expected the manifest of SOP {rollback_id}")
+        _refuse_reserved_parameters(procedure.rollback_sop)
     return procedure
+
+
+def _refuse_reserved_parameters(procedure: Procedure) -> None:
+    """A manifest need not have been linted: its parameters' environment variables are
+    checked here too (core/environment.py)."""
+    for parameter in procedure.manifest["parameters"]:
+        why = reserved(parameter["env"])
+        if why:
+            raise LoadError(
+                f"{procedure.path}: refusing to run: parameter {parameter['name']!r} would set ${parameter['env']}, "
+                f"and {why} (rule parameter-name-reserved)"
+            )

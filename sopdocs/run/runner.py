@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from sopdocs import __version__
 from sopdocs.core import clock
+from sopdocs.core.environment import SHELL_STARTUP
 from sopdocs.core.text import clock_duration
 from sopdocs.run import items as it
 from sopdocs.run import locks
@@ -163,7 +164,9 @@ class Runner:
         return None
 
     def _child_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+        # No shell start-up file, whatever the caller's environment says: a step's shell
+        # runs the step's command and nothing else first.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX) and k not in SHELL_STARTUP}
         env.update(self.params.env())
         env["SOPDOCS_RUN_ID"] = self.run_id
         env["SOPDOCS_SOP_ID"] = self.manifest["sop"]["id"]

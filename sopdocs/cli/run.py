@@ -114,6 +114,7 @@ def run(
     """
     from sopdocs.core import clock
     from sopdocs.run import items as phases
+    from sopdocs.run.audit import key_from
     from sopdocs.run.load import load_target
     from sopdocs.run.parameters import merge_specs, parse_assignments, resolve
     from sopdocs.run.runner import EXIT_REFUSED, Runner, RunOptions
@@ -130,6 +131,7 @@ def run(
 
     try:
         clock.shift_seconds()
+        audit_key = key_from(os.environ)
         procedure = load_target(target, config, day, cwd)
     except SopdocsError as exc:
         fail(str(exc))
@@ -155,6 +157,7 @@ def run(
         grace=kill_grace,
         interactive=interactive,
         cwd=cwd,
+        audit_key=audit_key,
     )
     runner = Runner(procedure, params, options)
     unknown = runner.unknown_confirmations()
@@ -187,22 +190,63 @@ def audit():
     """Audit trails written by `sopdocs run`."""
 
 
+key_file_option = click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False),
+    help="The audit key the trail was written with (default: $SOPDOCS_AUDIT_KEY_FILE, else $SOPDOCS_AUDIT_KEY).",
+)
+
+
 @audit.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-def verify(file):
-    """Check the hash chain of an audit trail (JSON Lines).
+@key_file_option
+@click.option("--anchor", metavar="ANCHOR", help="An anchor from `sopdocs audit anchor`: the trail must still hold that record.")
+def verify(file, key_file, anchor):
+    """Check the hash chain of an audit trail (JSON Lines): every record in canonical
+    form, chained to the one before; with a key, every record's MAC; with an anchor,
+    the anchored record still there.
 
     Exit codes: 0 intact; 1 broken (the first bad line is named); 2 unreadable.
     """
-    from sopdocs.run.audit import verify_file
+    from sopdocs.run.audit import key_from, parse_anchor, verify_file
 
+    key = key_from(os.environ, key_file)
+    anchored = parse_anchor(anchor) if anchor else None
     try:
-        result = verify_file(Path(file))
+        result = verify_file(Path(file), key, anchored)
     except OSError as exc:
         raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
     if result.ok:
-        click.echo(f"{file}: {result.records} records, chain intact (last hash {result.head})")
+        checked = (", every MAC checked" if key else "") + (f", anchor {anchored[0]} holds" if anchored else "")
+        click.echo(f"{file}: {result.records} records, chain intact{checked} (last hash {result.head})")
         return
     click.echo(f"{file}:{result.line}: {result.error}", err=True)
     click.echo(f"{file}: chain BROKEN at line {result.line}; the {result.records} records before it are intact", err=True)
     sys.exit(1)
+
+
+@audit.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@key_file_option
+def anchor(file, key_file):
+    """Print the anchor of a trail's last record (after checking the chain): keep it
+    outside the trail (a ticket, a commit, another system), then
+    `sopdocs audit verify FILE --anchor ANCHOR` shows the trail was not truncated or
+    rewritten up to it.
+
+    Exit codes: 0 printed; 1 the chain is broken (no anchor); 2 unreadable.
+    """
+    from sopdocs.run.audit import key_from, verify_file
+
+    key = key_from(os.environ, key_file)
+    try:
+        result = verify_file(Path(file), key)
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    if not result.ok:
+        click.echo(f"{file}:{result.line}: {result.error}", err=True)
+        click.echo(f"{file}: chain BROKEN at line {result.line}: no anchor for a broken trail", err=True)
+        sys.exit(1)
+    if not result.records:
+        raise UsageError(f"{file}: the trail has no record to anchor")
+    click.echo(result.anchor)

@@ -25,7 +25,7 @@ from sopdocs.core.environment import SHELL_STARTUP
 from sopdocs.core.text import clock_duration
 from sopdocs.run import items as it
 from sopdocs.run import locks
-from sopdocs.run.audit import AuditError, AuditTrail, utc_now
+from sopdocs.run.audit import KEY_ENV, KEY_FILE_ENV, AuditError, AuditTrail, utc_now
 from sopdocs.run.load import Procedure
 from sopdocs.run.outcomes import CANCELLED, FAILURE, REFUSED, SKIPPED, SUCCESS
 from sopdocs.run.parameters import ENV_PREFIX, Parameters
@@ -52,6 +52,7 @@ class RunOptions:
     grace: float = 10.0
     interactive: bool = False
     cwd: Path = field(default_factory=Path.cwd)
+    audit_key: bytes | None = None  # records get a MAC under it (sopdocs.run.audit)
 
 
 class Console:
@@ -166,7 +167,9 @@ class Runner:
     def _child_env(self) -> dict[str, str]:
         # No shell start-up file, whatever the caller's environment says: a step's shell
         # runs the step's command and nothing else first.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX) and k not in SHELL_STARTUP}
+        # Nor the audit key: a step that could read it could forge the trail.
+        hidden = (*SHELL_STARTUP, KEY_ENV, KEY_FILE_ENV)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX) and k not in hidden}
         env.update(self.params.env())
         env["SOPDOCS_RUN_ID"] = self.run_id
         env["SOPDOCS_SOP_ID"] = self.manifest["sop"]["id"]
@@ -274,7 +277,7 @@ class Runner:
     def execute(self) -> int:
         options = self.options
         trail_path = options.audit_path or options.cwd / ".sopdocs" / "audit" / f"{self.manifest['sop']['id']}.jsonl"
-        self.trail = AuditTrail(trail_path, self.run_id)
+        self.trail = AuditTrail(trail_path, self.run_id, options.audit_key)
         try:
             self.trail.open()
             self.record("run.start", **self._start_record())

@@ -164,24 +164,24 @@ def run(
     if unknown:
         fail(f"--confirm {unknown[0]}: no such step, precondition or action; --dry-run lists the ids")
     missing = runner.missing_confirmations((phases.PRECONDITION, phases.STEP))
-    for note in runner.missing_confirmations((phases.ROLLBACK,)):
-        click.echo(f"sopdocs: warning: a rollback would stop at {note}", err=True)
-    problem = None
-    if missing:
-        problem = "this run has no terminal (stdin is not a TTY), so nobody can be asked; confirm in advance:\n  " + "\n  ".join(
-            missing
-        )
     if dry_run:
+        # A plan, not a run: it exits 0 and says what a run would need; only a refusal
+        # (role, retired SOP), which no confirmation could lift, is its exit code.
         runner.print_plan()
         refused = runner.refusal()
-        if problem:
-            fail(problem)
         if refused:
             click.echo(f"sopdocs: a run would be refused: {refused[1]}", err=True)
             sys.exit(EXIT_REFUSED)
+        for note in runner.missing_confirmations((phases.ROLLBACK,)):
+            click.echo(f"sopdocs: note: a rollback would stop at {note}", err=True)
+        if missing:
+            needed = "\n  ".join(missing)
+            click.echo(f"sopdocs: note: a run without a terminal needs these confirmed in advance:\n  {needed}", err=True)
         return
-    if problem:
-        fail(problem)
+    for note in runner.missing_confirmations((phases.ROLLBACK,)):
+        click.echo(f"sopdocs: warning: a rollback would stop at {note}", err=True)
+    if missing:
+        fail("this run has no terminal (stdin is not a TTY), so nobody can be asked; confirm in advance:\n  " + "\n  ".join(missing))
     sys.exit(runner.execute())
 
 

@@ -46,6 +46,8 @@ class Config:
     # A review bump with no other change to the file for longer than this is reported
     # as a possible rubber stamp (`sopdocs report`); 0 switches the check off.
     rubber_stamp_days: int = DEFAULT_RUBBER_STAMP_DAYS
+    # `sopdocs run` refuses an SOP whose review is overdue (docs/runner.md).
+    require_current_review: bool = False
     # Per-rule settings as the file writes them (by id or code); sopdocs.lint.rules
     # checks and resolves them.
     rules: dict[str, Any] = field(default_factory=dict)
@@ -165,7 +167,7 @@ def config_from_dict(data: Any, source: Path | None = None, root: Path | None = 
         config.review_in = profile.review_in
     config.extensions = list(profile.extensions)
     keys = ("paths", "exclude", "review_in", "due_soon_days", "owners", "max_file_size", "rules")
-    for key in (*keys, "profile", "aliases", "default_owner", "extensions", "rubber_stamp_days"):
+    for key in (*keys, "profile", "aliases", "default_owner", "extensions", "rubber_stamp_days", "require_current_review"):
         if key in data:
             setattr(config, key, data[key])
     return config

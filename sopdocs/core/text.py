@@ -3,6 +3,7 @@ and the site: counts, locations in files, slugs, durations."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -25,6 +26,20 @@ def slugify(text: str) -> str:
     characters): SOP ids, and the owner and tag pages of the site."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100].strip("-")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and other unprintable character escaped (`\\n`)."""
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+
+
+def shown_value(value: str) -> str:
+    """A value as one line of output that cannot pass for more: as it is when it holds
+    only printable characters and no space, quote or backslash, else a JSON string with
+    every line break and other unprintable character escaped (`"a\\nb"`)."""
+    if value and value.isprintable() and not any(c in value for c in " \"'\\"):
+        return value
+    return one_line(json.dumps(value, ensure_ascii=False))
 
 
 def clock_duration(seconds: int) -> str:

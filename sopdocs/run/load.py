@@ -8,6 +8,7 @@ so a run never starts with a rollback it cannot perform.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -90,8 +91,15 @@ def load_sop_file(path: Path, config: Config, today: dt.date, cwd: Path) -> Proc
     if blocking:
         lines = "\n".join(f.describe(severity=True) for f in blocking)
         raise LoadError(f"{path}: refusing to run an SOP with lint errors:\n{lines}")
+    # What does not stop a run is a warning here, whatever its level in `sopdocs lint`.
+    warnings = [dataclasses.replace(f, severity="warning") for f in result.findings]
+    if config.require_current_review:
+        gated = [f for f in result.findings if f.severity == "error"]
+        if gated:
+            lines = "\n".join(f.describe(severity=True) for f in gated)
+            raise LoadError(f"{path}: refusing to run: its review is not current (`require_current_review` in the config):\n{lines}")
     doc = result.documents[0]
-    warnings = [f.describe(severity=True) for f in result.findings]
+    warnings = [f.describe(severity=True) for f in warnings]
     return Procedure(manifest=build_manifest(doc), path=path, kind="sop", file_sha256=doc.sha256, warnings=warnings)
 
 

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from sopdocs import __version__
 from sopdocs.core import clock
 from sopdocs.core.environment import SHELL_STARTUP
-from sopdocs.core.text import clock_duration
+from sopdocs.core.text import clock_duration, one_line, shown_value
 from sopdocs.run import items as it
 from sopdocs.run import locks
 from sopdocs.run.audit import KEY_ENV, KEY_FILE_ENV, AuditError, AuditTrail, utc_now
@@ -215,12 +215,13 @@ class Runner:
             f"  actor: {self.options.actor}, role: {self.options.role or '-'}; allowed roles: {', '.join(sop['execution_roles']) or 'any'}"
         )
         shown = self.params.shown()
-        env_line = " ".join(f"{self.params.specs[n]['env']}={v}" for n, v in shown.items())
+        # Values as data: a value with a line break or a quote cannot pass for a plan line.
+        env_line = " ".join(f"{self.params.specs[n]['env']}={shown_value(v)}" for n, v in shown.items())
         say(f"  environment: {env_line or '(no parameters)'}")
         say(
             f"  each command runs as: bash {' '.join(shell_argv('bash', 'COMMAND')[1:])} (or sh -e -c COMMAND), in {self.options.cwd}"
         )
-        say("  locks: " + ", ".join(spec.name for spec in self._lock_specs()))
+        say("  locks: " + ", ".join(one_line(spec.name) for spec in self._lock_specs()))
         for phase in (it.PRECONDITION, it.STEP, it.VERIFICATION, it.ROLLBACK):
             entries = self.phases[phase]
             if not entries:

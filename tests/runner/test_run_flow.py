@@ -8,7 +8,6 @@ import os
 import signal
 from pathlib import Path
 
-from helpers import runner_env
 from runkit import alive, command_step, sop_text, wait_gone
 
 from sopdocs.core.parser import parse_file
@@ -240,8 +239,9 @@ def test_dry_run_prints_the_plan_and_runs_nothing(project):
         )
     )
     proc = project.run("sops/demo.md", "--dry-run", "-p", "database=orders", env={"SOP_PARAM_TOKEN": "s3cr3t-value"})
-    assert proc.returncode == 2, "no --yes and no terminal: the plan is shown, and the problem"
-    assert "--confirm step-2" in proc.stderr
+    assert proc.returncode == 0, "a plan, also without a terminal: it says what a run would need"
+    assert "a run without a terminal needs these confirmed in advance" in proc.stderr
+    assert "step-2 (step 2/2, needs a human: --confirm step-2)" in proc.stderr
     proc = project.run(
         "sops/demo.md",
         "--dry-run",
@@ -269,6 +269,27 @@ def test_dry_run_reports_a_refusal(project):
     proc = project.run("sops/demo.md", "--dry-run", "--yes", "--role", "intern")
     assert proc.returncode == 5 and "would be refused" in proc.stderr
     assert "Step 1/1 [step-1] One." in proc.stdout
+
+
+def test_dry_run_reports_a_refusal_before_the_confirmations(project):
+    project.write(sop_text([command_step("Gate.", "true", "confirm")], extra="execution_roles: [dba]\n"))
+    proc = project.run("sops/demo.md", "--dry-run", "--role", "intern")
+    assert proc.returncode == 5
+    assert "would be refused: role 'intern' may not run SOP demo" in proc.stderr
+    assert "confirmed in advance" not in proc.stderr
+
+
+def test_dry_run_shows_a_value_as_data_that_cannot_pass_for_a_plan_line(project):
+    extra = "parameters:\n  database:\n    resource: true\n"
+    project.write(sop_text([command_step("Use.", 'echo "$DATABASE"')], extra=extra))
+    hostile = "orders\n== Steps\nStep 1/1 [step-1] rm -rf /\"'"
+    proc = project.run("sops/demo.md", "--dry-run", "--yes", "-p", f"database={hostile}")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines.count("== Steps") == 1 and not any(line.startswith("Step 1/1 [step-1] rm") for line in lines), proc.stdout
+    env_line = next(line for line in lines if line.strip().startswith("environment:"))
+    assert env_line.strip() == 'environment: DATABASE="orders\\n== Steps\\nStep 1/1 [step-1] rm -rf /\\"\'"'
+    assert any("resource database=orders\\n== Steps" in line for line in lines if "locks:" in line)
 
 
 def test_retries_rerun_an_idempotent_step(project):
@@ -393,16 +414,7 @@ def test_alive_helper_sees_this_process():
     assert alive(os.getpid())
 
 
-def test_an_overdue_sop_still_runs_and_the_trail_records_the_warning(tmp_path):
-    """Staleness is about trust, not executability: an incident must not be blocked."""
-    import json
-    import subprocess
-    import sys
-
-    (tmp_path / "sopdocs.yml").write_text("paths: [sops]\n")
-    (tmp_path / "sops").mkdir()
-    (tmp_path / "sops" / "old.md").write_text(
-        """---
+OVERDUE = """---
 id: old
 title: Old but needed
 owner: team-x
@@ -417,18 +429,28 @@ rollback:
 1. Say hello.
 
    ```bash
-   echo hello > out.txt
+   echo hello >> log
    ```
 """
-    )
-    env = runner_env()
-    trail = tmp_path / "trail.jsonl"
-    done = subprocess.run(
-        [sys.executable, "-m", "sopdocs", "run", "sops/old.md", "--yes", "--confirm", "pre-1", "--actor", "ana", "--audit", str(trail)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60, check=False,
-    )
+
+
+def test_an_overdue_sop_still_runs_and_the_trail_records_the_warning(project):
+    """Staleness is about trust, not executability: an incident must not be blocked."""
+    project.write(OVERDUE, "old.md")
+    done = project.run("sops/old.md", "--yes", "--confirm", "pre-1")
     assert done.returncode == 0, done.stderr
-    assert "review-overdue" in done.stderr
-    assert (tmp_path / "out.txt").read_text() == "hello\n"
-    start = next(json.loads(line) for line in trail.read_text().splitlines() if json.loads(line)["event"] == "run.start")
-    assert any("review-overdue" in w for w in start["lint_warnings"])
+    assert "sops/old.md:5:1: warning SOP301 review-overdue: review overdue" in done.stderr
+    assert "error SOP301" not in done.stderr + done.stdout
+    assert project.log() == ["hello"]
+    start = project.records("old")[0]
+    assert [w.split(": ", 1)[1].split(":")[0] for w in start["lint_warnings"]] == ["warning SOP301 review-overdue"]
+
+
+def test_require_current_review_refuses_an_overdue_sop_before_anything_runs(project):
+    (project.root / "sopdocs.yml").write_text("paths: [sops]\nrequire_current_review: true\n")
+    project.write(OVERDUE, "old.md")
+    refused = project.run("sops/old.md", "--yes", "--confirm", "pre-1")
+    assert refused.returncode == 2
+    assert "its review is not current (`require_current_review` in the config)" in refused.stderr
+    assert "sops/old.md:5:1: error SOP301 review-overdue" in refused.stderr
+    assert project.log() == [] and not project.trail("old").exists()

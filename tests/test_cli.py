@@ -226,7 +226,7 @@ def test_rules_lists_every_rule(tmp_path):
     proc = cli("rules", cwd=tmp_path)
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
-    assert len(lines) == len(registry.RULES) == 23
+    assert len(lines) == len(registry.RULES) == 24
     for line, rule in zip(lines, registry.RULES.values()):
         assert line.split()[:3] == [rule.code, rule.id, rule.severity]
 
@@ -401,3 +401,28 @@ def test_new_rejects_a_bad_id(tmp_path):
     proc = cli("new", "Title", "--owner", "team-x", "--id", "Bad_Id", "--dir", "D", cwd=tmp_path)
     assert proc.returncode == 2
     assert "kebab-case" in proc.stderr
+
+
+def test_new_refuses_an_owner_the_config_does_not_list(tmp_path):
+    write(tmp_path / "sopdocs.yml", "owners: [team-sre, team-platform]\n")
+    proc = cli("new", "Rotate the key", "--owner", "team-sr", "--dir", "D", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--owner `team-sr` is not a known owner (the config's `owners`); did you mean `team-sre`?" in proc.stderr
+    assert not (tmp_path / "D").exists()
+    assert cli("new", "Rotate the key", "--owner", "team-sre", "--dir", "D", cwd=tmp_path).returncode == 0
+
+
+# --- paths that hold no SOP -----------------------------------------------------------
+
+
+def test_a_path_without_sops_is_a_usage_error_unless_allowed(project):
+    (project / "empty").mkdir()
+    write(project / "empty" / "notes.txt", "not an SOP\n")
+    proc = cli("lint", "empty", "--today", "2026-11-26", cwd=project)
+    assert proc.returncode == 2
+    assert "empty: no SOP files (*.md) there; check the path, or pass --allow-empty" in proc.stderr
+    allowed = cli("lint", "empty", "--allow-empty", "--today", "2026-11-26", cwd=project)
+    assert allowed.returncode == 0 and "0 files checked" in allowed.stdout
+    # A hook that filters every file it was given out is fine: nothing of the catalog changed.
+    hook = cli("lint", "--no-catalog", "--force-exclude", "empty/notes.txt", "--today", "2026-11-26", cwd=project)
+    assert hook.returncode == 0, hook.stderr

@@ -76,8 +76,12 @@ def schema(name, profile, draft, output, config_path):
 def new(title, owner, sop_id, directory, force, today, config_path):
     """Scaffold a new SOP from the template. Fill in every TODO(sopdocs), then lint."""
     from sopdocs.author.scaffold import scaffold
+    from sopdocs.lint.rules.owner_unknown import unknown_owner_advice
 
     config = project_config(config_path)
+    advice = unknown_owner_advice(owner, config.owners)
+    if advice:
+        raise UsageError(f"--owner `{owner}` is not a known owner (the config's `owners`); {advice}")
     target_dir = Path(directory) if directory else config.root / config.paths[0]
     path = scaffold(title, owner, target_dir, resolve_today(today), sop_id=sop_id, force=force)
     click.echo(f"wrote {path}")

@@ -41,6 +41,11 @@ FORMATS = ("text", "json", "github", "sarif")
     show_default=True,
     help="Exit 1 on findings of this severity or worse; `never`: always exit 0 after a run.",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Paths given that hold no SOP file are fine (default: a usage error, so a wrong path cannot pass CI).",
+)
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -52,7 +57,9 @@ FORMATS = ("text", "json", "github", "sarif")
 )  # fmt: skip
 @today_option
 @config_option
-def lint(paths, fmt, output, catalog, catalog_only, changed_since, force_exclude, fail_on, color, today, config_path, jobs, use_cache):
+def lint(
+    paths, fmt, output, catalog, catalog_only, changed_since, force_exclude, fail_on, allow_empty, color, today, config_path, jobs, use_cache
+):
     """Check SOP files: front matter against the schema, and every rule.
 
     PATHS are files or directories (searched for *.md); default: the config's
@@ -74,6 +81,7 @@ def lint(paths, fmt, output, catalog, catalog_only, changed_since, force_exclude
         force_exclude=force_exclude,
         changed_since=changed_since,
         fast=Options(jobs=jobs, cache=use_cache),
+        allow_empty=allow_empty,
     )
     colored = fmt == "text" and not output and use_color(color, sys.stdout)
     report = REPORTERS[fmt](result, color=colored)

@@ -11,6 +11,7 @@ from sopdocs.core.config import Config
 from sopdocs.core.discover import catalog_files, discover
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_files
+from sopdocs.errors import UsageError
 from sopdocs.lint.engine import LintResult, catalog_rule_ids, lint_documents
 
 
@@ -24,6 +25,7 @@ def lint_paths(
     force_exclude: bool = False,
     changed_since: str | None = None,
     fast: object | None = None,
+    allow_empty: bool = True,
 ) -> LintResult:
     """Lint files or directories (default: the config's `paths`).
 
@@ -31,8 +33,9 @@ def lint_paths(
     hook); ``catalog_checks=False`` only the per-file ones. ``changed_since`` limits the
     report to SOPs changed since a git revision (see :func:`sopdocs.lint.changed.lint_changed`).
     ``fast`` (a :class:`sopdocs.lint.fast.Options`) lints in worker processes and through
-    the lint cache; the result then has no ``documents``. Raises UsageError for a path
-    that does not exist, ConfigError for a bad `rules` section.
+    the lint cache; the result then has no ``documents``. ``allow_empty=False``: paths
+    given that hold no SOP file are a usage error (a wrong path must not pass CI). Raises
+    UsageError for a path that does not exist, ConfigError for a bad `rules` section.
     """
     cwd = cwd or Path.cwd()
     explicit = list(paths or [])
@@ -41,6 +44,10 @@ def lint_paths(
 
         return lint_changed(explicit, config, today, changed_since, cwd, catalog_checks, document_checks)
     files = discover(explicit or [config.root / p for p in config.paths], config, cwd, force_exclude)
+    if explicit and not files and not force_exclude and not allow_empty:
+        named = ", ".join(str(p) for p in explicit)
+        endings = ", ".join(f"*{ext}" for ext in config.extensions)
+        raise UsageError(f"{named}: no SOP files ({endings}) there; check the path, or pass --allow-empty")
     if fast is not None:
         from sopdocs.lint.fast import lint_files
 

@@ -39,7 +39,16 @@ def check(doc, conf, ctx):
         return
     for key in ("owner", "backup_owner"):
         value = doc.meta.get(key)
-        if isinstance(value, str) and value and value not in owners:
-            close = difflib.get_close_matches(value, owners, n=1, cutoff=0.6)
-            advice = f"did you mean `{close[0]}`?" if close else "add the team to `owners` in the config, or pick a listed team"
-            yield doc.position_of((key,)), f"`{key}` is `{value}`, which is not a known owner; {advice}"
+        if isinstance(value, str) and value:
+            advice = unknown_owner_advice(value, owners)
+            if advice:
+                yield doc.position_of((key,)), f"`{key}` is `{value}`, which is not a known owner; {advice}"
+
+
+def unknown_owner_advice(value, owners):
+    """What to do about an owner that the config's `owners` does not list, or None when
+    it is listed (or there is no list). `sopdocs new` gives the same advice."""
+    if not owners or value in owners:
+        return None
+    close = difflib.get_close_matches(value, owners, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else "add the team to `owners` in the config, or pick a listed team"

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchkit  # noqa: E402
+import benchkit
 
-from sopdocs.run.audit import AuditTrail, verify_file  # noqa: E402
+from sopdocs.run.audit import AuditTrail, verify_file
 
 KEY = b"bench key, 32 bytes of it......."
 

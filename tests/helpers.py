@@ -169,7 +169,7 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str | N
     try:
         with CliRunner().isolation(input=input, env=overrides) as (stdout, stderr, _):
             try:
-                main(list(args))
+                main(list(args), own_process=False)
                 code = 0
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

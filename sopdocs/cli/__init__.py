@@ -13,6 +13,7 @@ with the details). The runner adds its own (4, 5: docs/runner.md).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -40,8 +41,23 @@ for _command in (lint, rules, schema, new, build, generate, serve, export, run, 
     cli.add_command(_command)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """The `sopdocs` entry point: ``argv`` (default: the process's arguments)."""
+def _pipes_like_a_unix_tool(argv: list[str]) -> None:
+    """Output goes out line by line (`sopdocs rules | head -1` shows its line at once),
+    and a reader that stops reading (`| head`) ends sopdocs quietly, as it ends `grep`
+    or `git log`: by SIGPIPE, exit status 141, no message. Not for `sopdocs run`, which
+    must finish (and record) whatever becomes of its output."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
+    if argv[:1] != ["run"] and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def main(argv: list[str] | None = None, own_process: bool = True) -> None:
+    """The `sopdocs` entry point: ``argv`` (default: the process's arguments).
+    ``own_process``: sopdocs is the whole process (the console script), so it may set
+    how the process meets a closed pipe; tests that call it in their own process do not."""
+    if own_process:
+        _pipes_like_a_unix_tool(argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="sopdocs")
     except SystemExit:

@@ -182,7 +182,10 @@ def run(
         click.echo(f"sopdocs: warning: a rollback would stop at {note}", err=True)
     if missing:
         fail("this run has no terminal (stdin is not a TTY), so nobody can be asked; confirm in advance:\n  " + "\n  ".join(missing))
-    sys.exit(runner.execute())
+    code = runner.execute()
+    if runner.console.out.gone:  # the reader of our output went away: exit without complaint
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)
 
 
 @group()

@@ -55,14 +55,39 @@ class RunOptions:
     audit_key: bytes | None = None  # records get a MAC under it (sopdocs.run.audit)
 
 
+class Unbroken:
+    """A stream whose reader may go away (`sopdocs run ... | head`): from then on what is
+    written to it is dropped, and the run goes on to its end and its last record, instead
+    of dying at the next line it prints."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, data: Any) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(data)
+            except BrokenPipeError:
+                self.gone = True
+        return len(data)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.gone = True
+
+
 class Console:
     """The terminal: progress on stdout, problems on stderr, prompts that a signal can
     interrupt. Nothing printed here ever holds a secret value: commands receive values
     through the environment, and command output is redacted before it arrives."""
 
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
+        self.out = Unbroken(out or sys.stdout)
+        self.err = Unbroken(err or sys.stderr)
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -579,8 +604,8 @@ class Runner:
         return result, fields
 
     def _command(self, command: str, shell: str, timeout: int, workdir: Path, interrupted: Callable[[], bool]) -> CommandResult:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        self.console.out.flush()
+        self.console.err.flush()
         try:
             return run_command(
                 command,
@@ -590,8 +615,8 @@ class Runner:
                 timeout=timeout,
                 grace=self.options.grace,
                 redactor=self.redactor,
-                stdout=sys.stdout.buffer,
-                stderr=sys.stderr.buffer,
+                stdout=Unbroken(sys.stdout.buffer),
+                stderr=Unbroken(sys.stderr.buffer),
                 interrupted=interrupted,
                 started=self._note_command,
             )

@@ -14,68 +14,149 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from sopdocs.site.model import Entry, Site
 from sopdocs.site.stable_index import stabilise
 
 
+@dataclass(frozen=True)
+class SearchRecord:
+    """What search knows of one SOP, whichever engine serves it (Pagefind over HTTP, the
+    offline index from disk): ``meta`` is shown on a result (the reader's browser works
+    the review state out from ``next_review`` at read time), ``filters`` narrow a search,
+    and ``text`` is what is searched and quoted in excerpts: readable text, never
+    Markdown, never a list of metadata words."""
+
+    url: str
+    title: str
+    meta: dict[str, str]
+    filters: dict[str, list[str]]
+    text: str
+
+
+def search_record(entry: Entry) -> SearchRecord:
+    front = entry.front
+    meta = {
+        "title": entry.title,
+        "id": entry.sop_id,
+        "owner": front.text("owner"),
+        "status": entry.status,
+        "risk": front.text("risk"),
+        "next_review": entry.review.next_review.isoformat() if entry.review.next_review else "",
+    }
+    return SearchRecord(entry.url, entry.title, {k: v for k, v in meta.items() if v}, filters(entry), record_text(entry))
+
+
 def record_text(entry: Entry) -> str:
-    doc, meta = entry.doc, entry.meta
-    parts = [
-        entry.title,
-        f"id {entry.sop_id}",
-        f"owner {entry.front.text('owner')}",
-        entry.front.text("backup_owner"),
-        " ".join(entry.front.strings("escalation")),
-        " ".join(entry.front.strings("tags")),
-        entry.front.text("layer"),
-        entry.status,
-        entry.front.text("risk"),
-        " ".join(entry.front.strings("execution_roles")),
-    ]
-    for key in ("preconditions", "rollback"):
+    """The SOP as text a responder can read in an excerpt: its body (Markdown rendered to
+    text: headings, paragraphs, list items, commands), its preconditions and rollback
+    from the front matter, and one sentence of who owns it and how it is tagged (so a
+    search for an owner, a tag or an id finds it)."""
+    doc, meta, front = entry.doc, entry.meta, entry.front
+    parts = [_plain_text("\n".join(doc.text.split("\n")[doc.body_line - 1 :]), entry.title)]
+    for key, label in (("preconditions", "Precondition"), ("rollback", "Rollback")):
         items = meta.get(key)
         for item in items if isinstance(items, list) else []:
             if isinstance(item, str):
-                parts.append(item)
+                parts.append(f"{label}: {_plain_text(item)}")
             elif isinstance(item, dict):
-                parts += [str(item.get("text", "")), str(item.get("command", ""))]
-    body_start = doc.body_line - 1
-    parts.append("\n".join(doc.text.split("\n")[body_start:]))
+                text = _plain_text(str(item.get("text") or ""))
+                command = item.get("command")
+                parts.append(f"{label}: {text}" + (f" {command.strip()}" if isinstance(command, str) else ""))
+    facts = [
+        ("Owner", [front.text("owner")]),
+        ("backup owner", [front.text("backup_owner")]),
+        ("escalation", front.strings("escalation")),
+        ("tags", front.strings("tags")),
+        ("layer", [front.text("layer")]),
+        ("run by", front.strings("execution_roles")),
+        ("id", [entry.sop_id]),
+    ]
+    sentence = "; ".join(f"{label} {', '.join(v for v in values if v)}" for label, values in facts if any(values))
+    if sentence:
+        parts.append(sentence + ".")
     return "\n".join(p for p in parts if p)
+
+
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _plain_text(source: str, title: str | None = None) -> str:
+    """Markdown as plain text, one block per line: what a reader sees, without the
+    markup (no `#`, no link targets, no fences and info strings). A first-level heading
+    equal to ``title`` is left out: the title is its own field."""
+    lines: list[str] = []
+    tokens = _markdown.parse(source)
+    skip_heading = False
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1" and title is not None:
+            inline = tokens[index + 1]
+            skip_heading = " ".join(_inline_text(inline).split()) == " ".join(title.split())
+        elif token.type == "inline":
+            if skip_heading:
+                skip_heading = False
+                continue
+            text = " ".join(_inline_text(token).split())
+            if text:
+                lines.append(text)
+        elif token.type in ("fence", "code_block"):
+            code = token.content.strip()
+            if code:
+                lines.append(code)
+    return "\n".join(lines)
+
+
+def _inline_text(token: Token) -> str:
+    out = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "image":
+            out.append(child.content or "")
+    return "".join(out)
 
 
 _UNSAFE = str.maketrans({c: "_" for c in "&<>\"'`"})
 
 
 def filters(entry: Entry) -> dict[str, list[str]]:
-    """Filter values for the search UI. Pagefind decodes HTML entities in filter values
-    twice and its UI inserts them as HTML, so no escaping survives reliably: characters
-    that could form markup are replaced instead (real owner, layer and tag names have none)."""
+    """Filter values for search. Pagefind decodes HTML entities in filter values twice,
+    so no escaping survives reliably: characters that could form markup are replaced
+    instead (real owner, layer and tag names have none)."""
     found = {
         "owner": [entry.front.text("owner")],
         "status": [entry.status],
         "layer": [entry.front.text("layer")],
-        "review": [entry.review.state],
         "tag": entry.front.strings("tags"),
     }
     return {key: [v.translate(_UNSAFE) for v in values if v] for key, values in found.items() if any(values)}
 
 
 def record_html(entry: Entry) -> str:
-    """A minimal page that Pagefind indexes for one SOP: title, filters and text.
+    """A minimal page that Pagefind indexes for one SOP: title, meta, filters and text.
 
-    Pagefind reads text out of this HTML (decoding entities), and its UI escapes the
-    title and excerpts it shows again."""
-    filter_tags = "".join(
-        f'<p data-pagefind-filter="{key}">{html.escape(value)}</p>' for key, values in filters(entry).items() for value in values
+    Pagefind reads text out of this HTML (decoding entities); the site's search script
+    shows what comes back as text, never as markup (except Pagefind's `<mark>`)."""
+    record = search_record(entry)
+    # Meta and filter values as element content (a value may hold a comma), in an
+    # element Pagefind does not index: a result's excerpt never quotes them.
+    tagged = "".join(f'<span data-pagefind-meta="{key}">{html.escape(value)}</span>' for key, value in record.meta.items() if key != "title")
+    tagged += "".join(
+        f'<span data-pagefind-filter="{key}">{html.escape(value)}</span>' for key, values in record.filters.items() for value in values
     )
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in record.text.split("\n"))
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(entry.title)}</title></head><body><main data-pagefind-body>"
-        f'<h1 data-pagefind-meta="title">{html.escape(entry.title)}</h1>{filter_tags}'
-        f"<pre>{html.escape(record_text(entry))}</pre></main></body></html>\n"
+        f"<title>{html.escape(record.title)}</title></head><body><main data-pagefind-body>"
+        f'<h1 data-pagefind-meta="title">{html.escape(record.title)}</h1><div data-pagefind-ignore>{tagged}</div>'
+        f"{paragraphs}</main></body></html>\n"
     )
 
 

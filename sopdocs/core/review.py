@@ -66,6 +66,7 @@ class ReviewState:
     next_review: dt.date | None
     state: str  # current | due-soon | overdue | unknown
     days_left: int | None  # negative when overdue
+    due_soon_from: dt.date | None = None  # the first day the review counts as due soon
 
 
 def review_state(
@@ -96,4 +97,4 @@ def _review_state(last_reviewed: Any, review_in: Any, today: dt.date, default_re
         state = DUE_SOON
     else:
         state = CURRENT
-    return ReviewState(last, due, state, left)
+    return ReviewState(last, due, state, left, due - dt.timedelta(days=due_soon_days))

@@ -60,11 +60,24 @@ def build_report(findings: Iterable[Finding], docs: Iterable[SopDocument], stric
 
 
 def make_site(
-    docs: dict[str, SopDocument], project: Config, today: dt.date, title: str, use_directory_urls: bool = True, metrics=None
+    docs: dict[str, SopDocument],
+    project: Config,
+    today: dt.date,
+    title: str,
+    use_directory_urls: bool = True,
+    metrics=None,
+    contact_links: dict[str, str] | None = None,
 ) -> model.Site:
     readable = {src: doc for src, doc in docs.items() if doc.meta is not None}
     return model.build_site(
-        readable, today, project.review_in, project.due_soon_days, title=title, use_directory_urls=use_directory_urls, metrics=metrics
+        readable,
+        today,
+        project.review_in,
+        project.due_soon_days,
+        title=title,
+        use_directory_urls=use_directory_urls,
+        metrics=metrics,
+        contact_links=contact_links or {},
     )
 
 
@@ -182,6 +195,13 @@ def project_config(path: str | None) -> Config:
     return config
 
 
+def contact_links(options: dict) -> dict[str, str]:
+    """The plugin's `contact_links` option, checked. Raises ContactLinksError."""
+    from sopdocs.site.contacts import check_patterns
+
+    return check_patterns(options.get("contact_links"))
+
+
 def site_metrics(options: dict, root: Path, environ: Mapping[str, str], warn: Say):
     """The run figures of a build: $SOPDOCS_METRICS, else the plugin's `metrics`
     options in mkdocs.yml; None without. Raises SiteMetricsError."""
@@ -223,7 +243,7 @@ def build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str]
         return 1
     root = mkdocs_file.resolve().parent
     metrics = site_metrics(options, root, env, say)
-    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics)
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics, contact_links=contact_links(options))
     target = Path(site_dir) if site_dir else root / settings.get("site_dir", "site")
     with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
         generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"))
@@ -241,5 +261,5 @@ def generate(mkdocs_file: Path, out: Path, today: dt.date | None, environ: Mappi
     Returns the path of the mkdocs.yml written."""
     settings, options, project, day, docs = _catalog(mkdocs_file, today, environ)
     metrics = site_metrics(options, mkdocs_file.resolve().parent, environ, say)
-    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics)
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics, contact_links=contact_links(options))
     return generate_tree(site, out, settings.get("site_name", "SOP catalog"))

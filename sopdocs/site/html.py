@@ -97,6 +97,17 @@ def _rewrite_links(tokens: list[Token], links: LinkResolver | None) -> None:
                     child.attrs["href"] = resolved
 
 
+ITEM_KINDS = {"pre": "Precondition", "step": "Step", "verify": "Check", "rollback": "Rollback step"}
+
+
+def checkbox_label(item_id: str, prefix: str, number: int, has_text: bool) -> str:
+    """A checklist box's accessible name: the item's own text (the element
+    ``{item_id}-text``), or "Step 3" for an item that starts with a code block."""
+    if has_text:
+        return f'aria-labelledby="{attr(item_id)}-text"'
+    return f'aria-label="{attr(ITEM_KINDS.get(prefix, prefix.capitalize()))} {number}"'
+
+
 def _add_checkboxes(tokens: list[Token], prefix: str) -> None:
     """Checkbox at the start of each item of the top-level lists."""
     number = 0
@@ -114,13 +125,16 @@ def _add_checkboxes(tokens: list[Token], prefix: str) -> None:
             token.attrSet("id", item_id)
             token.attrJoin("class", "sop-check")
             box = Token("html_inline", "", 0)
+            has_text = tokens[index + 1].type == "paragraph_open"
             box.content = (
                 f'<input type="checkbox" class="sop-checkbox" data-sop-item="{attr(item_id)}" '
-                f'aria-label="Done: {attr(prefix)} {number}"> '
+                f"{checkbox_label(item_id, prefix, number, has_text)}> "
             )
-            if tokens[index + 1].type == "paragraph_open":
+            if has_text:
                 inline = tokens[index + 2]
-                inline.children = [box, *(inline.children or [])]
+                label_open, label_close = Token("html_inline", "", 0), Token("html_inline", "", 0)
+                label_open.content, label_close.content = f'<span id="{attr(item_id)}-text">', "</span>"
+                inline.children = [box, label_open, *(inline.children or []), label_close]
             else:  # an item that starts with a code block or a list: box on its own
                 token.meta["sop_box"] = box.content
     # Items without an inline first paragraph get the box as their own paragraph.

@@ -95,13 +95,13 @@ def _make_row(site: Site, e: Entry, here: str) -> str:
         f'data-tags="{attr(" ".join(tags))}" data-reviewed="{attr(e.review.last_reviewed or "")}" '
         f'data-next-review="{attr(e.review.next_review or "")}" data-staleness="{e.review.state}" '
         f'data-text="{attr(search_text)}">'
-        f'<td><a href="{attr(relative(here, e.url))}">{esc(e.title)}</a><br><code class="sop-id">{esc(e.sop_id)}</code></td>'
-        f"<td>{owner_link(owner, here)}</td>"
-        f"<td>{esc(e.front.text('layer'))}</td><td>{esc(e.front.text('risk'))}</td>"
-        f'<td><span class="sop-badge sop-status sop-status--{attr(e.status)}">{esc(STATUS_LABELS.get(e.status, e.status))}</span></td>'
-        f"<td>{tag_links(tags, here)}</td>"
-        f"<td>{date_html(e.review.last_reviewed) if e.review.last_reviewed else ''}</td>"
-        f'<td data-sop-review {review_attrs(site, e.review)}>{staleness_badge(e.review)}</td></tr>'
+        f'<td class="sop-col-title"><a href="{attr(relative(here, e.url))}">{esc(e.title)}</a><br><code class="sop-id">{esc(e.sop_id)}</code></td>'
+        f'<td class="sop-col-owner">{owner_link(owner, here)}</td>'
+        f'<td class="sop-col-layer">{esc(e.front.text("layer"))}</td><td class="sop-col-risk">{esc(e.front.text("risk"))}</td>'
+        f'<td class="sop-col-status"><span class="sop-badge sop-status sop-status--{attr(e.status)}">{esc(STATUS_LABELS.get(e.status, e.status))}</span></td>'
+        f'<td class="sop-col-tags">{tag_links(tags, here)}</td>'
+        f'<td class="sop-col-reviewed">{date_html(e.review.last_reviewed) if e.review.last_reviewed else ""}</td>'
+        f'<td class="sop-col-review" data-sop-review {review_attrs(site, e.review)}>{staleness_badge(e.review)}</td></tr>'
     )
 
 
@@ -116,6 +116,10 @@ def _counts(entries: list[Entry]) -> str:
 def _select(name: str, label: str, values: list[str], labels: dict[str, str] | None = None) -> str:
     options = "".join(f'<option value="{attr(v)}">{esc((labels or {}).get(v, v))}</option>' for v in values)
     return f'<label class="sop-filter">{esc(label)} <select data-sop-filter="{name}"><option value="">All</option>{options}</select></label>'
+
+
+# Pages of SOP tables use the width the table of contents would take (they have none).
+WIDE_PAGE = "---\nhide: [toc]\n---\n"
 
 
 def catalog_page(site: Site, here: str = "") -> str:
@@ -138,10 +142,10 @@ def catalog_page(site: Site, here: str = "") -> str:
     root = relative(here, "") if here else "./"
     return join_page(
         [
+            WIDE_PAGE,
             f"# {md_text(site.title)}",
             "",
             f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(root)}">'
-            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; use the table below.</noscript></div>'
             f"{_search_script(here)}"
             f'<form class="sop-filters" data-sop-filters role="search">{filters}</form>'
             f"{_counts(entries)}"
@@ -174,7 +178,7 @@ def _group_page(site: Site, title: str, entries: list[Entry], here: str) -> str:
     # `</title><script>...` would become markup.
     return join_page(
         [
-            f"---\ntitle: {json.dumps(esc(title))}\n---",
+            f"---\ntitle: {json.dumps(esc(title))}\nhide: [toc]\n---",
             "",
             f"# {md_text(title)}",
             "",
@@ -191,8 +195,9 @@ NAV = [{"Catalog": "index.md"}, {"Search": SEARCH_SRC}, {"Owners": "owners/index
 
 
 def _search_script(here: str) -> str:
-    """The search box's script, right after the box: it runs while the rest of the page
-    (the catalog's table of every SOP) is still loading, so the box works at once."""
+    """The search script, early in the page: it sets up the header's search box (and the
+    Search page's) while the rest of the page (the catalog's table of every SOP) is still
+    loading, so search works at once."""
     return f'<script src="{attr(relative(here, f"{ASSET_DIR}/{SEARCH_SCRIPT}"))}"></script>'
 
 

@@ -28,6 +28,7 @@ from sopdocs.errors import SopdocsError
 from sopdocs.lint.rules import settings as rule_settings
 from sopdocs.site import index_pages, placeholders, reliability
 from sopdocs.site.build import build_report, make_site
+from sopdocs.site.contacts import check_patterns
 from sopdocs.site.csp import add_policy
 from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
 from sopdocs.site.search import IndexJob
@@ -49,6 +50,8 @@ class SopdocsConfig(Config):
     metrics = c.Optional(c.Type((str, list)))
     metrics_min_runs = c.Optional(c.Type(int))
     metrics_stale_days = c.Optional(c.Type(int))
+    # Escalation entries as links: a prefix -> a URL template with {} (sopdocs.site.contacts).
+    contact_links = c.Type(dict, default={})
 
 
 class SopdocsPlugin(BasePlugin[SopdocsConfig]):
@@ -75,6 +78,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             raise PluginError(f"sopdocs: {exc}") from None
         self._pin_build_date()
         self.metrics = self._load_metrics(config)
+        try:
+            self.contact_links = check_patterns(self.config.contact_links)
+        except SopdocsError as exc:
+            raise PluginError(f"sopdocs: {exc}") from None
         for asset in index_pages.LINKED_ASSETS:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             path = f"{index_pages.ASSET_DIR}/{asset}"
@@ -129,7 +136,9 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
             if self.index_job is not None:
                 self.index_job.start()  # indexes on the cores left idle while the pages are made
-            self.site = make_site(docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics)
+            self.site = make_site(
+                docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics, self.contact_links
+            )
             with Progress("writing SOP pages", len(self.site.entries)) as progress:
                 pool.advance = progress.advance
                 options = MarkdownOptions(list(config.markdown_extensions), dict(config.mdx_configs or {}))

@@ -48,6 +48,9 @@ def search_record(entry: Entry) -> SearchRecord:
         "status": entry.status,
         "risk": front.text("risk"),
         "next_review": entry.review.next_review.isoformat() if entry.review.next_review else "",
+        # With next_review, what the reader's browser needs to tell current from due soon
+        # on the day it shows the result (a state frozen at build time would go stale).
+        "due_soon_from": entry.review.due_soon_from.isoformat() if entry.review.due_soon_from else "",
     }
     return SearchRecord(entry.url, entry.title, {k: v for k, v in meta.items() if v}, filters(entry), record_text(entry))
 

@@ -17,8 +17,9 @@ BUILD_DAY = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 LATER_DAY = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 ROWS = "[data-sop-table] tbody tr[data-sop-row]"
-SEARCH_INPUT = "[data-sop-search] .pagefind-ui__search-input"
-SEARCH_RESULT = "[data-sop-search] .pagefind-ui__result"
+SEARCH_INPUT = "#sop-hsearch-input"  # the header's box, on every page
+PAGE_INPUT = "[data-sop-search] .sop-search-input"  # the Search page's box
+SEARCH_RESULT = ".sop-result"
 
 
 @pytest.fixture(scope="module")
@@ -46,36 +47,25 @@ def shown_text(page) -> str:
     return page.locator("[data-sop-shown]").inner_text().strip()
 
 
-def search(page, words: str) -> list[str]:
-    """Type into Pagefind UI like a user; returns the result links (hrefs) of the search
+def search(page, words: str, box: str = SEARCH_INPUT) -> list[str]:
+    """Type into a search box like a user; returns the result links (hrefs) of the search
     for the whole of ``words``, once every result has loaded."""
-    box = page.locator(SEARCH_INPUT)
-    box.wait_for(state="visible")
-    box.fill("")
-    box.press_sequentially(words, delay=15)
-    return results_for(page, words)
+    input_ = page.locator(box)
+    input_.wait_for(state="visible")
+    input_.fill("")
+    input_.press_sequentially(words, delay=15)
+    return results_for(page, words, box)
 
 
-def results_for(page, words: str) -> list[str]:
+def results_for(page, words: str, box: str = SEARCH_INPUT) -> list[str]:
     """The result links of the search for ``words`` once it has ended and every result
-    has loaded."""
-    # The UI searches while the user types: wait for the message of the final search
-    # ("N results for WORDS"), not for the results of a prefix.
+    has loaded (the box marks the query it has finished showing)."""
+    # The box searches while the user types: wait for the final search, not a prefix's.
     page.wait_for_function(
-        """words => {
-            const message = document.querySelector('[data-sop-search] .pagefind-ui__message');
-            return !!message && /^[0-9]+ results? for /.test(message.textContent.trim())
-                && message.textContent.trim().endsWith(' for ' + words);
-        }""",
-        arg=words,
+        "([box, words]) => document.querySelector(box).getAttribute('data-sop-searched') === words", arg=[box, words]
     )
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[data-sop-search] .pagefind-ui__result'))
-                   .every(r => r.querySelector('a.pagefind-ui__result-link'))"""
-    )
-    return page.eval_on_selector_all(
-        f"{SEARCH_RESULT} .pagefind-ui__result-link", "links => links.map(a => a.getAttribute('href'))"
-    )
+    panel = "#sop-hsearch-panel" if box == SEARCH_INPUT else "[data-sop-search]"
+    return page.eval_on_selector_all(f"{panel} .sop-result-link", "links => links.map(a => a.getAttribute('href'))")
 
 
 # --- catalog: filters and sorting ------------------------------------------------------------
@@ -285,47 +275,62 @@ def test_search_finds_an_sop_by_owner_and_by_a_word_of_its_steps(new_tab, site_b
     assert links[0] == f"/{sitekit.QUOKKA_ID}/", links
     if words == sitekit.QUOKKA_WORD:
         assert links == [f"/{sitekit.QUOKKA_ID}/"]  # the word is nowhere else
-        excerpt = tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-excerpt").first.inner_text()
+        excerpt = tab.page.locator(f"{SEARCH_RESULT} .sop-result-excerpt").first.inner_text()
         assert sitekit.QUOKKA_WORD in excerpt
     for link in links:
         assert site_build.page(link.lstrip("/")).is_file(), f"search result {link} has no page"
-    tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-link").first.click()
+    tab.page.locator(f"{SEARCH_RESULT} .sop-result-link").first.click()
     tab.page.wait_for_url(f"**/{sitekit.QUOKKA_ID}/")
     assert tab.page.locator("h1").first.inner_text().startswith("Rebalance the message queue partitions")
     tab.assert_clean()
 
 
+def test_a_result_shows_title_owner_badges_and_a_readable_excerpt(new_tab, sops):
+    """What a responder reads in a result: the title, the owner, the staleness worked out
+    on the reader's day (not the build's), status and risk, and an excerpt of text: never
+    Markdown, never a list of metadata words."""
+    quokka = next(s for s in sops if s["id"] == sitekit.QUOKKA_ID)
+    for when, state in ((BUILD_DAY, quokka["review_state"]), (LATER_DAY + dt.timedelta(days=400), "overdue")):
+        tab = at(new_tab, when)
+        tab.goto("/owners/")
+        search(tab.page, sitekit.QUOKKA_WORD)
+        result = tab.page.locator(SEARCH_RESULT).first
+        assert result.locator(".sop-result-title").inner_text() == quokka["title"]
+        assert result.locator(".sop-result-owner").inner_text() == f"Owner: {quokka['owner']}"
+        assert result.locator(".sop-stale").get_attribute("class").endswith(f"sop-stale--{state}")
+        assert result.locator(".sop-status").inner_text() == index_pages.STATUS_LABELS[quokka["status"]]
+        excerpt = result.locator(".sop-result-excerpt").inner_text()
+        assert sitekit.QUOKKA_WORD in excerpt
+        assert not re.search(r"```|\]\(|^#+ |\bapproved\. |\bcurrent\. ", excerpt), excerpt
+        assert result.locator(".sop-result-excerpt mark").count() >= 1
+        assert result.locator(".sop-result-excerpt *:not(mark)").count() == 0
+        tab.assert_clean()
+
+
 def test_search_shows_html_in_sops_as_text(new_tab):
-    """Results and Pagefind UI's filter panel show the XSS fixture's markup as text."""
+    """Results and the filter selects show the XSS fixture's markup as text."""
     tab = at(new_tab, BUILD_DAY)
-    tab.goto("/")
-    links = search(tab.page, "workers")
+    tab.goto("/search/")
+    links = search(tab.page, "workers", PAGE_INPUT)
     assert f"/{sitekit.XSS_ID}/" in links
-    titles = tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-title").all_inner_texts()
+    titles = tab.page.locator(f"{SEARCH_RESULT} .sop-result-title").all_inner_texts()
     assert sitekit.XSS_TITLE in [t.strip() for t in titles]
-    # Pagefind decodes entities in filter values twice and its UI inserts them as HTML,
-    # so sopdocs replaces markup characters in filter values (sopdocs/site/search.py).
-    # The filter panel fills in asynchronously: wait for the owner's label.
-    tab.page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[data-sop-search] .pagefind-ui__filter-label'))
-                   .some(l => l.textContent.includes('team-_/title__script_alert(2)_/script_'))"""
-    )
-    labels = tab.page.locator("[data-sop-search] .pagefind-ui__filter-label").all_text_contents()  # in closed <details>
-    assert not any("<" in label or ">" in label for label in labels), labels
+    owners = tab.page.locator("select[data-sop-search-filter=owner] option").all_text_contents()
+    assert any("title__script_alert(2)_/script_" in o for o in owners), owners
+    assert tab.page.locator(f"{SEARCH_RESULT} script, {SEARCH_RESULT} img, .sop-search-filters script").count() == 0
     tab.page.wait_for_timeout(300)  # give an injected onerror a chance to fire
     tab.assert_clean()
 
 
 def filter_groups(page) -> list[str]:
-    return sorted(t.strip() for t in page.locator("[data-sop-search] .pagefind-ui__filter-name").all_inner_texts())
+    return sorted(page.eval_on_selector_all("[data-sop-search-filter]", "els => els.map(e => e.dataset.sopSearchFilter)"))
 
 
-def test_search_shows_every_filter_group_when_a_filter_chunk_loads_late(new_tab):
-    """Pagefind UI keeps the filter groups of its first search that returns any; a search
-    that ends while a filter chunk is still loading returns only the loaded groups. The
-    site's script loads every chunk and searches again, so no group goes missing."""
+def test_search_filters_appear_whole_when_a_filter_chunk_loads_late(new_tab):
+    """The Search page's filters come from every filter chunk of the index: while one is
+    still loading, search already works and no partial set of filters is shown."""
     tab = at(new_tab, BUILD_DAY)
-    held, finished = [], []
+    held = []
 
     def hold_the_first(route):
         if not held:
@@ -334,33 +339,27 @@ def test_search_shows_every_filter_group_when_a_filter_chunk_loads_late(new_tab)
             route.continue_()
 
     tab.context.route("**/pagefind/filter/*.pf_filter", hold_the_first)
-    tab.context.on("requestfinished", lambda request: finished.append(request.url) if request.url.endswith(".pf_filter") else None)
-    tab.goto("/")
-    tab.page.locator(SEARCH_INPUT).focus()  # Pagefind UI loads its filters on focus
-    deadline = 100
-    while len(finished) < 3 and deadline:  # every chunk but the held one has arrived
-        tab.page.wait_for_timeout(100)
-        deadline -= 1
-    assert len(finished) == 3 and len(held) == 1, (finished, held)
-    assert f"/{sitekit.XSS_ID}/" in search(tab.page, "workers")
-    assert len(filter_groups(tab.page)) == 3  # the race happened: one group is missing
+    tab.goto("/search/")
+    assert f"/{sitekit.XSS_ID}/" in search(tab.page, "workers", PAGE_INPUT)
+    assert len(held) == 1 and filter_groups(tab.page) == []
     held[0].continue_()
-    tab.page.wait_for_function(
-        "() => document.querySelectorAll('[data-sop-search] .pagefind-ui__filter-name').length === 4"
-    )
-    assert filter_groups(tab.page) == ["Layer", "Owner", "Status", "Tag"]
-    assert tab.page.locator(SEARCH_INPUT).input_value() == "workers"
-    assert f"/{sitekit.XSS_ID}/" in results_for(tab.page, "workers")
+    tab.page.wait_for_function("() => document.querySelectorAll('[data-sop-search-filter]').length === 4")
+    assert filter_groups(tab.page) == ["layer", "owner", "status", "tag"]
+    tab.page.select_option("select[data-sop-search-filter=owner]", sitekit.QUOKKA_OWNER)
+    assert results_for(tab.page, "workers", PAGE_INPUT) == []  # the XSS fixture is not the quokka owner's
+    tab.page.locator(PAGE_INPUT).fill("")
+    tab.page.locator(PAGE_INPUT).press_sequentially(sitekit.QUOKKA_WORD)
+    assert results_for(tab.page, sitekit.QUOKKA_WORD, PAGE_INPUT) == [f"/{sitekit.QUOKKA_ID}/"]
     tab.assert_clean()
 
 
 def test_search_box_is_set_up_while_the_catalog_is_still_loading(new_tab):
-    """On a large catalog the table takes seconds to load: the search box's script runs
-    before it, while the document is still loading."""
+    """On a large catalog the table takes seconds to load: the search script runs before
+    it, while the document is still loading, and puts the box in the header."""
     tab = at(new_tab, BUILD_DAY)
     tab.page.add_init_script(
         """new MutationObserver((changes, observer) => {
-            if (document.querySelector('[data-sop-search][data-sop-search-ready]')) {
+            if (document.getElementById('sop-hsearch-input')) {
                 window.searchReadyWhile = document.readyState;
                 window.rowsThen = document.querySelectorAll('[data-sop-row]').length;
                 observer.disconnect();
@@ -391,7 +390,64 @@ def test_search_box_is_set_up_even_when_its_script_fails_to_load_at_first(new_ta
     tab.goto("/")
     assert f"/{sitekit.QUOKKA_ID}/" in search(tab.page, sitekit.QUOKKA_WORD)
     assert len(requested) == 2
-    assert tab.page.locator("[data-sop-search] .pagefind-ui__search-input").count() == 1
+    assert tab.page.locator(SEARCH_INPUT).count() == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/owners/", f"/{sitekit.QUOKKA_ID}/", "/tags/"])
+def test_every_page_has_the_header_search_and_slash_focuses_it(new_tab, path):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto(path)
+    page = tab.page
+    page.locator(SEARCH_INPUT).wait_for(state="visible")
+    assert page.evaluate("document.activeElement.id") != "sop-hsearch-input"
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "sop-hsearch-input"
+    assert page.locator(SEARCH_INPUT).input_value() == ""  # the slash is not typed
+    label = page.evaluate("document.querySelector('label[for=sop-hsearch-input]').textContent")
+    assert label == "Search SOPs"
+    tab.assert_clean()
+
+
+def test_keyboard_only_from_slash_to_a_result_to_ticking_a_step(new_tab):
+    """The responder's path without a mouse: `/`, type, Tab to the first result, Enter,
+    then Tab to the first checkbox of the SOP page and tick it with Space."""
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/owners/")
+    page = tab.page
+    page.locator(SEARCH_INPUT).wait_for(state="visible")
+    page.keyboard.press("/")
+    page.keyboard.type(sitekit.QUOKKA_WORD, delay=15)
+    results_for(page, sitekit.QUOKKA_WORD)
+    for _ in range(5):  # past the message to the first result link
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.sop-result-link')"):
+            break
+    assert page.evaluate("document.activeElement.getAttribute('href')") == f"/{sitekit.QUOKKA_ID}/"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{sitekit.QUOKKA_ID}/")
+    presses = 0
+    while not page.evaluate("document.activeElement.matches('input[data-sop-item]')"):
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses < 40, "no checkbox reached by Tab"
+    first = page.evaluate("document.activeElement.dataset.sopItem")
+    page.keyboard.press(" ")
+    assert page.is_checked(f"input[data-sop-item={first}]")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused checkbox shows no focus ring"
+    tab.assert_clean()
+
+
+def test_escape_closes_the_header_results(new_tab):
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/tags/")
+    page = tab.page
+    search(page, sitekit.QUOKKA_WORD)
+    assert page.locator("#sop-hsearch-panel").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#sop-hsearch-panel").is_visible()
+    assert page.evaluate("document.activeElement.id") == "sop-hsearch-input"
+    tab.assert_clean()
 
 
 # --- SOP page: checklist, staleness, copy ------------------------------------------------------
@@ -423,6 +479,8 @@ def test_checklist_survives_a_reload_and_a_new_run_clears_it(new_tab, artifacts)
     page.screenshot(path=str(artifacts / "sop-page.png"), full_page=True)
 
     page.click("[data-sop-reset]")
+    assert page.is_checked("input[data-sop-item=step-1]")  # not before a confirmation
+    page.click("[data-sop-confirm-yes]")
     assert not page.is_checked("input[data-sop-item=step-1]")
     assert not page.is_checked("input[data-sop-item=rollback-1]")
     assert progress(page) == f"0 of {total} done"
@@ -446,7 +504,7 @@ def test_staleness_follows_the_browsers_clock(new_tab, sops):
     now = at(new_tab, BUILD_DAY)
     now.goto(f"/{sitekit.DUE_SOON_ID}/")
     assert staleness_of(now.page) == ("due-soon", "Review due soon")
-    assert now.page.locator("[data-sop-days]").inner_text() == "(in 14 days)"
+    assert now.page.locator("[data-sop-days]").text_content() == "(in 14 days)"  # in the closed Details
     now.assert_clean()
 
     later = at(new_tab, LATER_DAY)
@@ -454,7 +512,7 @@ def test_staleness_follows_the_browsers_clock(new_tab, sops):
     badge = later.page.locator(".sop-header [data-sop-staleness]")
     assert staleness_of(later.page) == ("overdue", "Review overdue")
     assert "sop-stale--overdue" in badge.get_attribute("class")
-    assert later.page.locator("[data-sop-days]").inner_text() == "(36 days overdue)"
+    assert later.page.locator("[data-sop-days]").text_content() == "(36 days overdue)"
 
     # The catalog recomputes its rows, counts and filter for the reader's day.
     later.goto("/")
@@ -521,14 +579,14 @@ def test_no_errors_and_no_foreign_requests_on_any_page(new_tab, site_build, half
     for url in ["/", *(u for u in urls[half::2] if u != "/")]:
         tab.goto(url, wait_until="load")
         if url == "/":
-            tab.page.locator(SEARCH_INPUT).wait_for(state="visible")  # Pagefind UI loaded from this site
+            search(tab.page, sitekit.QUOKKA_WORD)  # Pagefind loaded from this site
         if tab.page.locator("[data-sop-run]").count():
             tab.page.wait_for_function(
                 "() => /^\\d+ of \\d+ done$/.test(document.querySelector('[data-sop-progress]').textContent)"
             )
     tab.page.wait_for_load_state("networkidle")
     local = [u for u in tab.requests if u.startswith(tab.base_url)]
-    assert any(re.search(r"/pagefind/pagefind-ui\.js$", u) for u in local)
+    assert any(re.search(r"/pagefind/pagefind\.js$", u) for u in local)
     assert any(u.endswith("/assets/sopdocs/sopdocs.js") for u in local)
     tab.assert_clean()
 
@@ -544,17 +602,19 @@ def test_search_works_when_the_site_is_served_under_a_subpath(new_tab, site_buil
         tab.goto("/")
         links = search(tab.page, sitekit.QUOKKA_WORD)
         assert links == [f"/{site_build.site.name}/{sitekit.QUOKKA_ID}/"]
-        tab.page.locator(f"{SEARCH_RESULT} .pagefind-ui__result-link").first.click()
+        tab.page.locator(f"{SEARCH_RESULT} .sop-result-link").first.click()
         tab.page.wait_for_url(f"**/{site_build.site.name}/{sitekit.QUOKKA_ID}/")
         tab.assert_clean()
 
 
 def test_opened_from_disk_the_filters_and_checklists_still_work(tab, site_build):
     page = tab.page
-    page.goto((site_build.site / "index.html").as_uri())
-    assert "served over HTTP. The filter below works" in page.locator("[data-sop-search] .sop-search-note").inner_text()
     page.goto((site_build.site / "search" / "index.html").as_uri())
-    assert "served over HTTP. The catalog page's filter works" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    assert "sopdocs build --offline" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    page.goto((site_build.site / "index.html").as_uri())
+    page.fill(SEARCH_INPUT, "quokka")
+    page.wait_for_function("() => document.getElementById('sop-hsearch-input').getAttribute('data-sop-searched') === 'quokka'")
+    assert "sopdocs build --offline" in page.locator("#sop-hsearch-panel").inner_text()
     page.goto((site_build.site / "index.html").as_uri())
     page.fill("input[data-sop-filter=text]", "quokka")
     assert [r["id"] for r in visible_rows(page)] == [sitekit.QUOKKA_ID]
@@ -573,9 +633,9 @@ def test_search_page_is_light_focused_and_finds_an_sop(new_tab):
     tab.goto("/search/")
     page = tab.page
     assert page.locator("[data-sop-row]").count() == 0
-    page.locator(SEARCH_INPUT).wait_for(state="visible")
-    assert page.evaluate("document.activeElement && document.activeElement.matches('.pagefind-ui__search-input')")
-    links = search(page, sitekit.QUOKKA_WORD)
+    page.locator(PAGE_INPUT).wait_for(state="visible")
+    assert page.evaluate("document.activeElement && document.activeElement.matches('[data-sop-search] .sop-search-input')")
+    links = search(page, sitekit.QUOKKA_WORD, PAGE_INPUT)
     assert links == [f"/{sitekit.QUOKKA_ID}/"]
     assert page.locator("nav a", has_text="Search").count() >= 1
     tab.assert_clean()

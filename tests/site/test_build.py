@@ -101,18 +101,20 @@ def test_catalog_owner_and_tag_pages_exist(site_build, sources):
     assert (site_build.site / "pagefind/pagefind-ui.js").is_file()
 
 
-def test_search_script_comes_right_after_the_box_on_the_pages_with_a_box(site_build):
-    """The catalog's table of every SOP comes after its search box's script, so the box
-    is set up while the table still loads; pages without a box do not load the script."""
+def test_search_script_comes_early_on_the_catalog_and_search_pages(site_build):
+    """The catalog's table of every SOP comes after the search script, so the header's
+    search box is set up while the table still loads; the Search page's box comes before
+    the script that fills it. Other pages get the script from sopdocs.js."""
     script = (site_build.site / "assets/sopdocs/sopdocs-search.js").read_text(encoding="utf-8")
-    assert "new PagefindUI(" in script
+    assert "pagefind/pagefind.js" in script and "PagefindUI" not in script
     for page, src in (("", "assets/sopdocs/sopdocs-search.js"), ("search/", "../assets/sopdocs/sopdocs-search.js")):
         html = site_build.page(page).read_text(encoding="utf-8")
         tag = f'<script src="{src}"></script>'
         assert html.count(tag) == 1, page
-        assert html.index("data-sop-search>") < html.index(tag)
         if page == "":
             assert html.index(tag) < html.index("data-sop-row ")
+        else:
+            assert html.index("data-sop-search>") < html.index(tag)
     sop_page = site_build.page(f"{sitekit.QUOKKA_ID}/").read_text(encoding="utf-8")
     assert "sopdocs-search.js" not in sop_page and "assets/sopdocs/sopdocs.js" in sop_page
 
@@ -339,7 +341,7 @@ def properdocs_site(site_build, tmp_path_factory) -> Path:
     return site
 
 
-HEADER = re.compile(r'<div class="sop-header".*?</dl></div>', re.DOTALL)
+HEADER = re.compile(r'<div class="sop-header".*?</dl></details></div>', re.DOTALL)
 H1 = re.compile(r"<h1[^>]*>(.*?)<a class=\"headerlink\"", re.DOTALL)
 
 

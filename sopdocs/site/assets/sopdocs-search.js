@@ -1,77 +1,326 @@
-/* sopdocs catalog site: the search box (Pagefind, loaded from this site only). The
- * catalog and Search pages load this script right after the box, so the box works while
- * a large catalog page is still loading its table; sopdocs.js loads it for a page shown
- * another way. No inline script, no request to another host. */
+/* sopdocs catalog site: search. A search box in the header of every page (`/` focuses
+ * it) and the Search page's box with filters, over Pagefind's JavaScript API when the
+ * site is served over HTTP, and over the offline index (sopdocs-offline.js) when a copy
+ * built with `sopdocs build --offline` is opened from disk. Results are sopdocs' own:
+ * title, owner, a staleness badge worked out in the reader's browser, status and risk,
+ * and the excerpt that matched (text and <mark> only). No inline script, no request to
+ * another host. */
 (function () {
   "use strict";
 
-  /* Pagefind UI takes its filter groups from its first search that returns any, and
-     keeps them. A search that ends while some filter chunks are still loading returns
-     only the loaded groups: the owner filter, say, would then be missing until the page
-     is reloaded. So load every filter chunk here (the same module instance as the UI's),
-     and if a search has already run, run it again with the same selection: it now
-     returns every group. */
-  function loadAllFilters(ui, el, moduleUrl) {
-    import(moduleUrl).then(function (pagefind) { return pagefind.filters(); }).then(function () {
-      var input = el.querySelector(".pagefind-ui__search-input");
-      if (!input || !input.value) { return; }
-      var selected = {};
-      el.querySelectorAll(".pagefind-ui__filter-checkbox:checked").forEach(function (box) {
-        (selected[box.name] = selected[box.name] || []).push(box.value);
-      });
-      ui.triggerFilters(selected);
-    }, function () { /* the UI reports a missing or broken index itself */ });
-  }
+  if (window.sopdocsSearch) { window.sopdocsSearch(); return; }
 
-  function setupSearch(el) {
-    var container = el.closest("[data-sop-root]");
-    var root = new URL(container ? container.getAttribute("data-sop-root") : "./", window.location.href);
-    /* The catalog page has a filter below the box; the Search page has none. */
-    var filter = container && container.classList.contains("sop-catalog") ? "The filter below" : "The catalog page's filter";
-    function note(text) {
-      var p = document.createElement("p");
-      p.className = "sop-search-note";
-      p.textContent = text;
-      el.appendChild(p);
-    }
+  var SCRIPT_URL = document.currentScript ? document.currentScript.src : window.location.href;
+  var ROOT = new URL("../../", SCRIPT_URL); /* this script is assets/sopdocs/sopdocs-search.js */
+  var PAGE_SIZE = 10;
+  var DAY = 86400000;
+  var STALE = {
+    "current": "Current",
+    "due-soon": "Review due soon",
+    "overdue": "Review overdue",
+    "unknown": "Review date unknown"
+  };
+  var STATUS = { "draft": "Draft", "in-review": "In review", "approved": "Approved", "deprecated": "Deprecated", "retired": "Retired" };
+  var FILTERS = [["owner", "Owner"], ["tag", "Tag"], ["status", "Status"], ["layer", "Layer"]];
+
+  /* --- the engine: Pagefind over HTTP, the offline index from disk ---------------- */
+
+  var enginePromise = null;
+
+  function engine() {
+    if (enginePromise) { return enginePromise; }
     if (window.location.protocol === "file:") {
-      note("Full-text search works when the site is served over HTTP. " + filter + " works everywhere.");
-      return;
-    }
-    var css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = new URL("pagefind/pagefind-ui.css", root).href;
-    document.head.appendChild(css);
-    var script = document.createElement("script");
-    script.src = new URL("pagefind/pagefind-ui.js", root).href;
-    script.onload = function () {
-      /* global PagefindUI */
-      var ui = new PagefindUI({
-        element: el,
-        baseUrl: root.pathname,
-        showImages: false,
-        showSubResults: false,
-        resetStyles: false,
-        debounceTimeoutMs: 100,
-        translations: { placeholder: "Search SOPs: title, id, owner, tag, words in steps" }
+      /* An offline build links sopdocs-offline.js on every page; it loads its index on
+         the first search. Other copies opened from disk have no search. */
+      enginePromise = window.sopdocsOfflineEngine ? Promise.resolve(window.sopdocsOfflineEngine)
+        : Promise.reject(new Error("Search from disk needs a copy built with `sopdocs build --offline`. The catalog's filter works in any copy."));
+    } else {
+      enginePromise = import(new URL("pagefind/pagefind.js", ROOT).href).then(function (pagefind) {
+        return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname })).then(function () { return pagefind; });
+      }).catch(function () {
+        throw new Error("The search index was not found: build the site with `sopdocs build`. The catalog's filter still works.");
       });
-      var input = el.querySelector("input");
-      if (input && container && container.hasAttribute("data-sop-autofocus")) { input.focus(); }
-      loadAllFilters(ui, el, new URL("pagefind/pagefind.js", root).href);
-    };
-    script.onerror = function () {
-      note("Search index not found: build the site with `sopdocs build`. " + filter + " still works.");
-    };
-    document.body.appendChild(script);
+    }
+    return enginePromise;
   }
 
-  /* Every search box of the page that is not set up yet. */
-  function setupAll() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-sop-search]"), function (el) {
-      if (el.hasAttribute("data-sop-search-ready")) { return; }
-      el.setAttribute("data-sop-search-ready", "");
-      setupSearch(el);
+  /* --- results ------------------------------------------------------------------------ */
+
+  function utcDay(text) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    return match ? Date.UTC(+match[1], +match[2] - 1, +match[3]) : null;
+  }
+
+  /* The review state on the reader's date, not the build's. */
+  function staleness(meta) {
+    var next = utcDay(meta.next_review);
+    if (next === null) { return "unknown"; }
+    var now = new Date();
+    var today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+    if (today > next) { return "overdue"; }
+    var soon = utcDay(meta.due_soon_from);
+    return soon !== null && today >= soon ? "due-soon" : "current";
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function badge(kind, value, label) {
+    return el("span", "sop-badge sop-" + kind + " sop-" + kind + "--" + value, label);
+  }
+
+  /* The excerpt as text with its <mark>s, and nothing else: whatever markup an index
+     holds never becomes markup on the page. */
+  function excerptNode(html) {
+    var p = el("p", "sop-result-excerpt");
+    var doc = new DOMParser().parseFromString("<body>" + (html || ""), "text/html");
+    Array.prototype.forEach.call(doc.body.childNodes, function (node) {
+      if (node.nodeType === 1 && node.tagName === "MARK") { p.appendChild(el("mark", "", node.textContent)); }
+      else { p.appendChild(document.createTextNode(node.textContent)); }
     });
+    return p;
+  }
+
+  /* Pagefind's URLs start with the site's path (its baseUrl); the offline index's are
+     relative to the site's root. */
+  function resultUrl(url) {
+    return /^[a-z]+:|^\//i.test(url) ? url : new URL(url, ROOT).href;
+  }
+
+  function resultNode(data) {
+    var meta = data.meta || {};
+    var item = el("li", "sop-result");
+    var title = el("a", "sop-result-link");
+    title.setAttribute("href", resultUrl(data.url));
+    title.appendChild(el("span", "sop-result-title", meta.title || data.url));
+    item.appendChild(title);
+    var line = el("div", "sop-result-meta");
+    var state = staleness(meta);
+    line.appendChild(badge("stale", state, STALE[state]));
+    if (meta.status) { line.appendChild(badge("status", meta.status, STATUS[meta.status] || meta.status)); }
+    if (meta.risk) { line.appendChild(badge("risk", meta.risk, meta.risk.charAt(0).toUpperCase() + meta.risk.slice(1) + " risk")); }
+    if (meta.owner) { line.appendChild(el("span", "sop-result-owner", "Owner: " + meta.owner)); }
+    if (meta.id) { line.appendChild(el("code", "sop-result-id", meta.id)); }
+    item.appendChild(line);
+    item.appendChild(excerptNode(data.excerpt));
+    return item;
+  }
+
+  /* --- one search box ------------------------------------------------------------------- */
+
+  function SearchBox(input, panel, options) {
+    var list = el("ol", "sop-results");
+    var message = el("p", "sop-search-message");
+    message.setAttribute("role", "status");
+    var more = el("button", "sop-show-all sop-results-more", "More results");
+    more.type = "button";
+    more.hidden = true;
+    var filterBox = options.filters ? el("div", "sop-search-filters") : null;
+    if (filterBox) { panel.appendChild(filterBox); }
+    panel.appendChild(message);
+    panel.appendChild(list);
+    panel.appendChild(more);
+    var timer = null;
+    var sequence = 0;
+    var results = [];
+    var shown = 0;
+    var selects = {};
+
+    function selected() {
+      var filters = {};
+      Object.keys(selects).forEach(function (key) {
+        if (selects[key].value) { filters[key] = [selects[key].value]; }
+      });
+      return filters;
+    }
+
+    var filtersAsked = false;
+    function setupFilters(pf) {
+      if (!filterBox || filtersAsked) { return; }
+      filtersAsked = true;
+      Promise.resolve(pf.filters()).then(function (available) {
+        FILTERS.forEach(function (pair) {
+          var values = Object.keys(available[pair[0]] || {}).sort(function (a, b) { return a.localeCompare(b); });
+          if (!values.length) { return; }
+          var label = el("label", "sop-filter");
+          label.appendChild(document.createTextNode(pair[1] + " "));
+          var select = el("select");
+          select.setAttribute("data-sop-search-filter", pair[0]);
+          select.appendChild(el("option", "", "All")).value = "";
+          values.forEach(function (value) {
+            var option = el("option", "", (pair[0] === "status" ? STATUS[value] || value : value) + " (" + available[pair[0]][value] + ")");
+            option.value = value;
+            select.appendChild(option);
+          });
+          select.addEventListener("change", function () { search(); });
+          selects[pair[0]] = select;
+          label.appendChild(select);
+          filterBox.appendChild(label);
+        });
+      });
+    }
+
+    function showMore() {
+      var page = results.slice(shown, shown + PAGE_SIZE);
+      var mine = sequence;
+      return Promise.all(page.map(function (r) { return r.data(); })).then(function (datas) {
+        if (mine !== sequence) { return; }
+        datas.forEach(function (data) { list.appendChild(resultNode(data)); });
+        shown += datas.length;
+        more.hidden = shown >= results.length;
+      });
+    }
+
+    function search() {
+      var query = input.value.trim();
+      var filters = selected();
+      var mine = ++sequence;
+      if (!query && !Object.keys(filters).length) {
+        list.textContent = "";
+        message.textContent = "";
+        more.hidden = true;
+        if (options.onEmpty) { options.onEmpty(); }
+        return;
+      }
+      if (options.onOpen) { options.onOpen(); }
+      engine().then(function (pf) {
+        setupFilters(pf);
+        return pf.search(query || null, { filters: filters });
+      }).then(function (found) {
+        if (mine !== sequence || !found) { return; }
+        results = found.results || [];
+        shown = 0;
+        list.textContent = "";
+        var what = query ? " for \u201c" + query + "\u201d" : " with these filters";
+        message.textContent = results.length ? results.length + (results.length === 1 ? " SOP" : " SOPs") + what
+          : "No SOP" + what + ".";
+        return showMore().then(function () {
+          if (mine === sequence) { input.setAttribute("data-sop-searched", query); } /* for tests and tools */
+        });
+      }).catch(function (error) {
+        if (mine !== sequence) { return; }
+        list.textContent = "";
+        message.textContent = error.message;
+        input.setAttribute("data-sop-searched", query);
+      });
+    }
+
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(search, 80);
+    });
+    input.addEventListener("focus", function () {
+      engine().then(setupFilters, function () { /* reported on search */ });
+    });
+    more.addEventListener("click", function () {
+      var next = shown;
+      showMore().then(function () {
+        var link = list.children[next] && list.children[next].querySelector("a");
+        if (link) { link.focus(); }
+      });
+    });
+    this.search = search;
+    this.first = function () { return list.querySelector("a.sop-result-link"); };
+  }
+
+  /* --- the header box on every page -------------------------------------------------- */
+
+  function setupHeader() {
+    var header = document.querySelector(".md-header__inner");
+    if (!header || header.querySelector(".sop-hsearch")) { return; }
+    var form = el("form", "sop-hsearch");
+    form.setAttribute("role", "search");
+    var label = el("label", "sop-visually-hidden", "Search SOPs");
+    label.htmlFor = "sop-hsearch-input";
+    var input = el("input", "sop-search-input sop-hsearch-input");
+    input.type = "search";
+    input.id = "sop-hsearch-input";
+    input.placeholder = "Search SOPs  ( / )";
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    input.setAttribute("aria-controls", "sop-hsearch-panel");
+    input.setAttribute("aria-keyshortcuts", "/");
+    var panel = el("div", "sop-hsearch-panel");
+    panel.id = "sop-hsearch-panel";
+    panel.hidden = true;
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(panel);
+    header.insertBefore(form, header.querySelector(".md-header__option, .md-header__source") || null);
+    function close() { panel.hidden = true; }
+    var box = new SearchBox(input, panel, {
+      filters: false,
+      onOpen: function () { panel.hidden = false; },
+      onEmpty: close
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var first = box.first();
+      if (first) { window.location.href = first.href; } else { box.search(); }
+    });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !panel.hidden) {
+        event.preventDefault();
+        close();
+        input.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!form.contains(event.target)) { close(); }
+    });
+    input.addEventListener("focus", function () { if (input.value.trim() && panel.querySelector(".sop-result, .sop-search-message:not(:empty)")) { panel.hidden = false; } });
+  }
+
+  /* `/` focuses search, as on GitHub or MDN, unless the reader is typing somewhere. */
+  function setupShortcut() {
+    if (document.documentElement.hasAttribute("data-sop-slash")) { return; }
+    document.documentElement.setAttribute("data-sop-slash", "");
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      var target = event.target;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+      var input = document.querySelector("[data-sop-search] .sop-search-input") || document.getElementById("sop-hsearch-input");
+      if (input) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+      }
+    });
+  }
+
+  /* --- the Search page's box, with filters -------------------------------------------- */
+
+  function setupPageBox(container) {
+    container.setAttribute("data-sop-search-ready", "");
+    var label = el("label", "sop-search-label", "Search SOPs: title, id, owner, tag, words in steps");
+    label.htmlFor = "sop-search-page-input";
+    var input = el("input", "sop-search-input");
+    input.type = "search";
+    input.id = "sop-search-page-input";
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    var panel = el("div", "sop-search-panel");
+    container.appendChild(label);
+    container.appendChild(input);
+    container.appendChild(panel);
+    var box = new SearchBox(input, panel, { filters: true });
+    engine().catch(function (error) {
+      var note = el("p", "sop-search-note", error.message);
+      container.insertBefore(note, panel);
+    });
+    var query = new URLSearchParams(window.location.search).get("q");
+    if (query) { input.value = query; box.search(); }
+    if (container.closest("[data-sop-autofocus]")) { input.focus(); }
+  }
+
+  function setupAll() {
+    setupHeader();
+    setupShortcut();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-sop-search]:not([data-sop-search-ready])"), setupPageBox);
   }
 
   window.sopdocsSearch = setupAll;

@@ -88,61 +88,251 @@
     });
   }
 
-  /* --- checklists ------------------------------------------------------------ */
+  /* --- checklists: the run ------------------------------------------------------ */
+
+  var KINDS = { "pre": "Precondition", "step": "Step", "verify": "Check", "rollback": "Rollback step" };
+
+  /* A value as one shell word that is only ever data: single quotes, with each quote
+     written as '\'' (close, escaped quote, reopen). */
+  function shellQuote(value) {
+    return "'" + String(value).replace(/'/g, "'\\''") + "'";
+  }
+
+  function itemLabel(box) {
+    var id = box.getAttribute("data-sop-item");
+    var text = document.getElementById(id + "-text");
+    var words = (text ? text.textContent : box.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim();
+    var match = /^([a-z]+)-(\d+)$/.exec(id) || [null, id, ""];
+    return { kind: (KINDS[match[1]] || match[1]) + " " + match[2], text: words };
+  }
 
   function setupRun(run) {
     var sopId = run.getAttribute("data-sop-run");
     var version = run.getAttribute("data-sop-version") || "";
-    var runKey = "sopdocs:run:" + sopId + ":" + version;
+    var base = sopId + ":" + version;
+    var runKey = "sopdocs:run:" + base;
+    var previousKey = "sopdocs:previous-run:" + base;
     var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-sop-item]"));
     var counted = boxes.filter(function (box) {
       return box.getAttribute("data-sop-item").indexOf("rollback-") !== 0;
     });
     var progress = run.querySelector("[data-sop-progress]");
-    var runId = storage.get(runKey);
-    if (!runId) { runId = newRun(); }
+    var bar = run.querySelector("[data-sop-progress-bar]");
+    var note = run.querySelector("[data-sop-note]");
+    var params = document.querySelector("[data-sop-params]");
+    var fields = params ? Array.prototype.slice.call(params.querySelectorAll("[data-sop-param]")) : [];
+    var runBy = params ? params.querySelector("[data-sop-run-by]") : null;
+    var commands = Array.prototype.slice.call(document.querySelectorAll(".sop-code--command pre > code"));
+    var ticks = {};
+    var runId = storage.get(runKey) || newRun();
 
     function newRun() {
       var id = Date.now().toString(36) + "-" + Math.floor(Math.random() * 1e6).toString(36);
       storage.set(runKey, id);
       return id;
     }
-    function checksKey() { return "sopdocs:checks:" + sopId + ":" + version + ":" + runId; }
-    function load() {
-      var saved = [];
-      try { saved = JSON.parse(storage.get(checksKey()) || "[]"); } catch (e) { saved = []; }
-      boxes.forEach(function (box) { box.checked = saved.indexOf(box.getAttribute("data-sop-item")) >= 0; });
+    function checksKey() { return "sopdocs:checks:" + base + ":" + runId; }
+    function valuesKey() { return "sopdocs:values:" + base + ":" + runId; }
+    function readJSON(key, fallback) {
+      try { return JSON.parse(storage.get(key) || "null") || fallback; } catch (e) { return fallback; }
     }
-    function save() {
-      var done = boxes.filter(function (box) { return box.checked; }).map(function (box) {
-        return box.getAttribute("data-sop-item");
+    function load() {
+      var saved = readJSON(checksKey(), {});
+      ticks = {};
+      if (Array.isArray(saved)) { saved.forEach(function (id) { ticks[id] = ""; }); } /* before times were kept */
+      else { Object.keys(saved).forEach(function (id) { ticks[id] = String(saved[id] || ""); }); }
+      boxes.forEach(function (box) { box.checked = ticks.hasOwnProperty(box.getAttribute("data-sop-item")); });
+      var values = readJSON(valuesKey(), {});
+      fields.forEach(function (field) {
+        var name = field.getAttribute("data-sop-param");
+        field.value = values.hasOwnProperty(name) ? values[name] : field.getAttribute("data-sop-default");
       });
-      storage.set(checksKey(), JSON.stringify(done));
+      if (runBy) { runBy.value = values.hasOwnProperty("__run_by") ? values.__run_by : (storage.get("sopdocs:run-by") || ""); }
+    }
+    function saveTicks() { storage.set(checksKey(), JSON.stringify(ticks)); }
+    function saveValues() {
+      var values = {};
+      fields.forEach(function (field) { values[field.getAttribute("data-sop-param")] = field.value; });
+      if (runBy) {
+        values.__run_by = runBy.value;
+        if (runBy.value) { storage.set("sopdocs:run-by", runBy.value); }
+      }
+      storage.set(valuesKey(), JSON.stringify(values));
+    }
+    function currentValues() {
+      var values = [];
+      fields.forEach(function (field) {
+        if (field.value !== "") { values.push({ name: field.getAttribute("data-sop-param"), value: field.value }); }
+      });
+      return values;
+    }
+    /* Each command that uses a parameter starts with `export NAME='value'` lines, shown
+       and copied with it; the value is data, never code. */
+    function applyValues() {
+      var values = currentValues();
+      commands.forEach(function (code) {
+        var prefix = code.querySelector("[data-sop-env]");
+        if (!prefix) {
+          prefix = document.createElement("span");
+          prefix.className = "sop-env";
+          prefix.setAttribute("data-sop-env", "");
+          code.insertBefore(prefix, code.firstChild);
+        }
+        var source = Array.prototype.slice.call(code.childNodes, 1).map(function (n) { return n.textContent; }).join("");
+        var lines = values.filter(function (v) {
+          return new RegExp("\\$(\\{" + v.name + "[}:]|" + v.name + "(?![A-Za-z0-9_]))").test(source);
+        }).map(function (v) { return "export " + v.name + "=" + shellQuote(v.value) + "\n"; });
+        prefix.textContent = lines.join("");
+      });
+      if (params) {
+        var state = params.querySelector("[data-sop-params-state]");
+        if (state) { state.textContent = "(" + values.length + " of " + fields.length + " filled in)"; }
+      }
     }
     function update() {
       var done = counted.filter(function (box) { return box.checked; }).length;
       if (progress) { progress.textContent = done + " of " + counted.length + " done"; }
+      if (bar) { bar.value = done; }
       boxes.forEach(function (box) {
         var item = box.closest("li");
         if (item) { item.classList.toggle("sop-done", box.checked); }
       });
     }
+    function say(text) {
+      if (note) { note.textContent = text; window.setTimeout(function () { if (note.textContent === text) { note.textContent = ""; } }, 4000); }
+    }
+
+    function runLog() {
+      var title = run.getAttribute("data-sop-title") || sopId;
+      var lines = ["### Run log: " + title, "", "- SOP: `" + sopId + "` version " + version];
+      if (runBy && runBy.value.trim()) { lines.push("- Run by: " + runBy.value.trim()); }
+      lines.push("- Page: " + window.location.href.split("#")[0]);
+      var values = currentValues();
+      if (values.length) {
+        lines.push("- Parameters: " + values.map(function (v) { return v.name + "=" + shellQuote(v.value); }).join(", "));
+      }
+      if (params) {
+        var secrets = Array.prototype.map.call(params.querySelectorAll(".sop-param-secrets code"), function (c) { return c.textContent; });
+        if (secrets.length) { lines.push("- Secrets (not recorded): " + secrets.join(", ")); }
+      }
+      var last = -1;
+      counted.forEach(function (box, i) { if (box.checked) { last = i; } });
+      var skipped = 0;
+      var entries = [];
+      boxes.forEach(function (box) {
+        var label = itemLabel(box);
+        var index = counted.indexOf(box);
+        var text = label.kind + (label.text ? ": " + label.text : "");
+        if (box.checked) {
+          var when = ticks[box.getAttribute("data-sop-item")];
+          entries.push("- [x] " + (when ? when.replace("T", " ").replace(/\.\d+Z$/, "Z") : "(time not recorded)") + " " + text);
+        } else if (index >= 0 && index < last) {
+          skipped += 1;
+          entries.push("- [ ] SKIPPED " + text);
+        }
+      });
+      var done = counted.filter(function (box) { return box.checked; }).length;
+      lines.push("- Progress: " + done + " of " + counted.length + " done" + (skipped ? ", " + skipped + " skipped" : "") +
+        ", " + (counted.length - last - 1) + " not reached", "");
+      return lines.concat(entries.length ? entries : ["- Nothing ticked yet."]).join("\n") + "\n";
+    }
+
     boxes.forEach(function (box) {
-      box.addEventListener("change", function () { save(); update(); });
+      box.addEventListener("change", function () {
+        var id = box.getAttribute("data-sop-item");
+        if (box.checked) { ticks[id] = new Date().toISOString(); } else { delete ticks[id]; }
+        saveTicks();
+        update();
+      });
     });
+    fields.concat(runBy ? [runBy] : []).forEach(function (field) {
+      field.addEventListener("input", function () { saveValues(); applyValues(); });
+      field.addEventListener("change", function () { saveValues(); applyValues(); });
+    });
+    if (params) { params.hidden = false; }
+
+    var log = run.querySelector("[data-sop-log]");
+    if (log) {
+      log.addEventListener("click", function () {
+        var text = runLog();
+        run.setAttribute("data-sop-last-log", text); /* what was copied, for a reader without a clipboard */
+        copyText(text, function (ok) { say(ok ? "Run log copied (Markdown)." : "Copy failed: select the text of the page instead."); });
+      });
+    }
+
+    var confirm = run.querySelector("[data-sop-confirm]");
+    var undoBar = run.querySelector("[data-sop-undo-bar]");
     var reset = run.querySelector("[data-sop-reset]");
+    function startNewRun() {
+      storage.set(previousKey, runId);
+      runId = newRun();
+      load(); update(); applyValues();
+      if (confirm) { confirm.hidden = true; }
+      if (undoBar) {
+        undoBar.hidden = false;
+        undoBar.querySelector("[data-sop-undo]").focus();
+      }
+    }
     if (reset) {
       reset.addEventListener("click", function () {
-        storage.remove(checksKey());
-        runId = newRun();
-        load();
-        update();
+        var ticked = Object.keys(ticks).length;
+        if (!ticked || !confirm) { startNewRun(); return; }
+        run.querySelector("[data-sop-confirm-text]").textContent = "Start a new run? The " + ticked +
+          (ticked === 1 ? " tick" : " ticks") + " of this run are cleared (you can undo).";
+        if (undoBar) { undoBar.hidden = true; }
+        confirm.hidden = false;
+        confirm.querySelector("[data-sop-confirm-yes]").focus();
+      });
+    }
+    if (confirm) {
+      confirm.querySelector("[data-sop-confirm-yes]").addEventListener("click", startNewRun);
+      var cancel = function () { confirm.hidden = true; if (reset) { reset.focus(); } };
+      confirm.querySelector("[data-sop-confirm-no]").addEventListener("click", cancel);
+      confirm.addEventListener("keydown", function (event) { if (event.key === "Escape") { cancel(); } });
+    }
+    if (undoBar) {
+      undoBar.querySelector("[data-sop-undo]").addEventListener("click", function () {
+        var previous = storage.get(previousKey);
+        if (previous) {
+          storage.remove(checksKey());
+          storage.remove(valuesKey());
+          runId = previous;
+          storage.set(runKey, runId);
+          storage.remove(previousKey);
+          load(); update(); applyValues();
+        }
+        undoBar.hidden = true;
+        say("The previous run is back.");
+        if (reset) { reset.focus(); }
       });
     }
     var print = run.querySelector("[data-sop-print]");
     if (print) { print.addEventListener("click", function () { window.print(); }); }
     load();
     update();
+    applyValues();
+  }
+
+  /* On a phone the introduction shows its first lines (sopdocs.css), so the checklist
+     starts on the first screen; a button shows the rest. */
+  function setupIntro(intro) {
+    if (intro.querySelector(".sop-intro-more")) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "sop-intro-more";
+    button.textContent = "Read the whole introduction";
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", function () {
+      var open = intro.classList.toggle("sop-intro--clamped");
+      button.setAttribute("aria-expanded", open ? "false" : "true");
+      button.textContent = open ? "Read the whole introduction" : "Show less";
+    });
+    intro.appendChild(button);
+    intro.classList.add("sop-intro--clamped");
+    /* Only a button that hides something: a short introduction has none. */
+    var first = intro.firstElementChild;
+    var hidesMore = intro.children.length > 2 || (first && first.scrollHeight > first.clientHeight + 1);
+    button.hidden = !hidesMore || window.matchMedia("(min-width: 45em)").matches;
   }
 
   /* --- catalog ----------------------------------------------------------------- */
@@ -234,25 +424,23 @@
 
   /* --- search: sopdocs-search.js ------------------------------------------------- */
 
-  /* The catalog and Search pages load sopdocs-search.js right after the search box, so
-     the box works while a large catalog is still loading its table. A page shown another
-     way (Material's instant navigation) gets it here. */
-  function setupSearchBoxes() {
-    var boxes = document.querySelectorAll("[data-sop-search]:not([data-sop-search-ready])");
-    if (!boxes.length) { return; }
+  /* The header's search box is on every page. The catalog and Search pages load
+     sopdocs-search.js early, so search works while a large catalog is still loading its
+     table; other pages (and pages shown by Material's instant navigation) get it here. */
+  function setupSearch() {
     if (window.sopdocsSearch) { window.sopdocsSearch(); return; }
+    if (document.querySelector("script[data-sop-search-script]")) { return; }
     var script = document.createElement("script");
     script.src = new URL("sopdocs-search.js", SCRIPT_URL).href; /* beside this script */
+    script.setAttribute("data-sop-search-script", "");
     document.body.appendChild(script);
   }
 
   /* --- copy buttons ------------------------------------------------------------------ */
 
-  function copyText(text, button) {
-    function done(ok) {
-      button.textContent = ok ? "Copied" : "Copy failed";
-      window.setTimeout(function () { button.textContent = "Copy"; }, 1500);
-    }
+  /* Copies text; tells `done` whether it worked. The clipboard API needs a secure
+     context (HTTPS, localhost); a copy opened from disk falls back to execCommand. */
+  function copyText(text, done) {
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
       return;
@@ -275,14 +463,18 @@
       var button = event.target.closest ? event.target.closest("[data-sop-copy]") : null;
       if (!button) { return; }
       var code = button.closest(".sop-code").querySelector("code");
-      copyText(code ? code.textContent : "", button);
+      copyText(code ? code.textContent : "", function (ok) {
+        button.textContent = ok ? "Copied" : "Copy failed";
+        window.setTimeout(function () { button.textContent = "Copy"; }, 1500);
+      });
     });
   }
 
   function init() {
-    setupSearchBoxes();
+    setupSearch();
     refreshStaleness();
     Array.prototype.forEach.call(document.querySelectorAll("[data-sop-run]"), setupRun);
+    Array.prototype.forEach.call(document.querySelectorAll(".sop-intro"), setupIntro);
     Array.prototype.forEach.call(document.querySelectorAll(".sop-catalog"), setupCatalog);
   }
 

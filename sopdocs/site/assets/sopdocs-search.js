@@ -38,6 +38,16 @@
       note("Full-text search works when the site is served over HTTP. " + filter + " works everywhere.");
       return;
     }
+    /* A visible label for the box (Pagefind UI gives it only a title). */
+    function label(input) {
+      searchBoxes += 1;
+      input.id = input.id || "sop-search-input-" + searchBoxes;
+      var text = document.createElement("label");
+      text.className = "sop-search-label";
+      text.htmlFor = input.id;
+      text.textContent = "Search the SOPs";
+      el.insertBefore(text, el.firstChild);
+    }
     var css = document.createElement("link");
     css.rel = "stylesheet";
     css.href = new URL("pagefind/pagefind-ui.css", root).href;
@@ -56,6 +66,7 @@
         translations: { placeholder: "Search SOPs: title, id, owner, tag, words in steps" }
       });
       var input = el.querySelector("input");
+      if (input) { label(input); }
       if (input && container && container.hasAttribute("data-sop-autofocus")) { input.focus(); }
       loadAllFilters(ui, el, new URL("pagefind/pagefind.js", root).href);
     };
@@ -64,6 +75,8 @@
     };
     document.body.appendChild(script);
   }
+
+  var searchBoxes = 0;
 
   /* Every search box of the page that is not set up yet. */
   function setupAll() {

@@ -218,3 +218,31 @@ class RunnerProject:
     def sopdocs(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """Any other command (audit verify, metrics, build...) in this process."""
         return cli(*args, cwd=self.root, env={"SOPDOCS_TODAY": TODAY, **(env or {})})
+
+
+# --- accessibility: axe-core in a Playwright page -------------------------------------------
+
+# The WCAG 2.x A and AA rules and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is now (axe-playwright-python)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    return results.response["violations"]
+
+
+def describe_violations(violations: list[dict], where: str = "") -> str:
+    """axe's violations, one rule a paragraph: rule, impact, help, and each element with
+    what to fix."""
+    out = [f"{len(violations)} axe rule(s) violated{' on ' + where if where else ''}:"]
+    for rule in violations:
+        out.append(f"\n{rule['id']} ({rule['impact']}): {rule['help']} [{len(rule['nodes'])} element(s)]")
+        for node in rule["nodes"][:8]:
+            summary = " ".join((node.get("failureSummary") or "").split())
+            out.append(f"  - {' '.join(map(str, node['target']))}\n      {summary}")
+        if len(rule["nodes"]) > 8:
+            out.append(f"  ... and {len(rule['nodes']) - 8} more")
+    return "\n".join(out)

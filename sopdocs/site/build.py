@@ -4,6 +4,7 @@ write a plain MkDocs-compatible tree, and run MkDocs or ProperDocs on it."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -22,6 +23,35 @@ from sopdocs.core.parser import parse_file
 from sopdocs.lint.engine import Finding, lint_documents
 from sopdocs.lint.rules import settings as rule_settings
 from sopdocs.site import html, index_pages, model, placeholders, sop_page
+
+# Material's palette for a catalog: follows the reader's system setting (light or dark),
+# with a toggle in the header that cycles automatic -> light -> dark. The plugin sets it
+# when mkdocs.yml sets no palette; `sopdocs generate` writes it. sopdocs.css has a dark
+# variant of every colour it sets, under [data-md-color-scheme="slate"].
+PALETTE: tuple[dict, ...] = (
+    {
+        "media": "(prefers-color-scheme)",
+        "primary": "blue grey",
+        "toggle": {"icon": "material/brightness-auto", "name": "Switch to light mode"},
+    },
+    {
+        "media": "(prefers-color-scheme: light)",
+        "scheme": "default",
+        "primary": "blue grey",
+        "toggle": {"icon": "material/brightness-7", "name": "Switch to dark mode"},
+    },
+    {
+        "media": "(prefers-color-scheme: dark)",
+        "scheme": "slate",
+        "primary": "blue grey",
+        "toggle": {"icon": "material/brightness-4", "name": "Switch to system preference"},
+    },
+)
+
+
+def palette() -> list[dict]:
+    """A fresh copy of PALETTE (MkDocs and Material may change the config they are given)."""
+    return copy.deepcopy(list(PALETTE))
 
 
 @dataclass
@@ -104,7 +134,7 @@ def generate_tree(site: model.Site, out: Path, site_name: str) -> Path:
         "site_name": site_name,
         "docs_dir": "docs",
         "use_directory_urls": site.use_directory_urls,
-        "theme": {"name": "material", "font": False},
+        "theme": {"name": "material", "font": False, "palette": palette()},
         "nav": [dict(item) for item in index_pages.NAV]
         + ([{"Reliability": "reliability.md"}] if site.metrics is not None else []),
         "not_in_nav": "/*.md\n/**/*.md\n",

@@ -27,7 +27,7 @@ from sopdocs.core.review import today_from
 from sopdocs.errors import SopdocsError
 from sopdocs.lint.rules import settings as rule_settings
 from sopdocs.site import index_pages, placeholders, reliability
-from sopdocs.site.build import build_report, make_site
+from sopdocs.site.build import build_report, make_site, palette
 from sopdocs.site.contacts import check_patterns
 from sopdocs.site.csp import add_policy
 from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
@@ -77,6 +77,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
         self._pin_build_date()
+        if config.theme.name == "material" and config.theme.get("palette") is None:
+            config.theme["palette"] = palette()  # light and dark, following the system; a project's own palette stays
         self.metrics = self._load_metrics(config)
         try:
             self.contact_links = check_patterns(self.config.contact_links)

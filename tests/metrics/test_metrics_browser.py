@@ -9,6 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
+from helpers import axe_violations, describe_violations
 from metricskit import SITE_TODAY
 
 
@@ -115,3 +116,16 @@ def test_low_confidence_is_marked_on_the_page(page):
     rate = page.locator('[data-sop-metrics] [data-sop-figure="success-rate"]')
     assert rate.inner_text() == "67% (of 3 runs) low confidence"
     assert rate.locator("[data-sop-low-confidence]").get_attribute("title") == "low confidence: fewer than 5 runs"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/reliability/", "/alpha/"])
+def test_axe_finds_nothing_on_the_reliability_page_and_a_page_with_figures(page, path, scheme):
+    """The reliability page and an SOP page with its figures and trend: no axe-core
+    violation (WCAG A/AA and best practices) in the light and the dark scheme."""
+    page.emulate_media(color_scheme=scheme)
+    page.goto(page.base + path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == ("slate" if scheme == "dark" else "default")
+    violations = axe_violations(page)
+    assert not violations, describe_violations(violations, f"{path} ({scheme})")

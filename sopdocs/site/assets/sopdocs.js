@@ -470,6 +470,25 @@
     });
   }
 
+  /* --- print ----------------------------------------------------------------------- */
+
+  /* A printed page shows what <details> hold: open them for printing, then close again
+     those that were closed. (sopdocs.css prints their content too, for browsers that
+     print without these events.) */
+  function setupPrint() {
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      opened = Array.prototype.filter.call(document.querySelectorAll("details:not([open])"), function (el) {
+        el.setAttribute("open", "");
+        return true;
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (el) { el.removeAttribute("open"); });
+      opened = [];
+    });
+  }
+
   function init() {
     setupSearch();
     refreshStaleness();
@@ -479,6 +498,7 @@
   }
 
   setupCopy();
+  setupPrint();
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init); /* Material's instant navigation */
   } else if (document.readyState === "loading") {

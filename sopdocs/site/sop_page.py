@@ -85,7 +85,7 @@ def _header(site: Site, entry: Entry) -> str:
 
     owner = entry.front.text("owner")
     if owner:
-        facts.append(("Owner", owner_link(owner, here)))
+        facts.append(("Owner", owner_link(site, owner, here)))
     for label, key in (("Backup owner", "backup_owner"), ("Escalation", "escalation"), ("Execution roles", "execution_roles"), ("Approvers", "approvers")):
         if entry.front.strings(key):
             facts.append((label, people(key)))
@@ -100,7 +100,7 @@ def _header(site: Site, entry: Entry) -> str:
     facts.append(("ID", f"<code>{esc(entry.sop_id)}</code>"))
     tags = entry.front.strings("tags")
     if tags:
-        facts.append(("Tags", tag_links(tags, here)))
+        facts.append(("Tags", tag_links(site, tags, here)))
     rows = "".join(f'<div class="sop-fact"><dt>{esc(label)}</dt><dd>{value}</dd></div>' for label, value in facts)
     risk = entry.front.text("risk")
     badges = [

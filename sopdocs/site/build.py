@@ -253,5 +253,6 @@ def generate(mkdocs_file: Path, out: Path, today: dt.date | None, environ: Mappi
     Returns the path of the mkdocs.yml written."""
     settings, options, project, day, docs = _catalog(mkdocs_file, today, environ)
     metrics = site_metrics(options, mkdocs_file.resolve().parent, environ, say)
-    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics)
-    return generate_tree(site, out, settings.get("site_name", "SOP catalog"))
+    offline = bool(options.get("offline", False))  # the plugin option: the tree is an offline copy's
+    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), use_directory_urls=not offline, metrics=metrics)
+    return generate_tree(site, out, settings.get("site_name", "SOP catalog"), offline)

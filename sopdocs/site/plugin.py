@@ -119,7 +119,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         paths = [Path(f.abs_src_path) for f in sources]
         items = [Item(f.src_uri, path, shown) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))]
         self.index_job = IndexJob() if self.config.search else None  # on_config cancelled the last build's
-        records = Records(self.index_job.records, config.use_directory_urls) if self.index_job else None
+        records = Records(self.index_job.records, config.use_directory_urls, keep=self.offline) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.
         started = time.perf_counter()
         with SitePool(items, project, self.today, records=records) as pool:

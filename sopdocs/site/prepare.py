@@ -100,6 +100,7 @@ class Records:
 
     directory: Path
     use_directory_urls: bool = True
+    keep: bool = False  # keep each record for phase 2 (Page.record: an offline copy's index)
 
 
 class _Share:
@@ -111,6 +112,7 @@ class _Share:
         self.today = today
         self.records = records
         self.docs: dict[str, SopDocument] = {}
+        self.search_records: dict[str, SearchRecord] = {}  # made in phase 1, for phase 2 (Records.keep)
         self._md: tuple[MarkdownOptions | None, Any] | None = None
 
     def parse(self, items: list[Item], payload: Any = None) -> list[tuple[str, Parsed]]:
@@ -123,7 +125,11 @@ class _Share:
                 # start as soon as the SOPs are read.
                 url = urls.page_url(item.src, self.records.use_directory_urls)
                 review = review_state(doc.meta, self.today, self.config.review_in, self.config.due_soon_days)
-                write_record(self.records.directory, model.Entry(doc, item.src, url, review))
+                page = model.Entry(doc, item.src, url, review)
+                record = search_record(page)
+                write_record(self.records.directory, page, record)
+                if self.records.keep:
+                    self.search_records[item.src] = record
             out.append((item.src, Parsed(doc.sha256, entry, doc.meta, doc.front_matter_line)))
         return out
 
@@ -146,7 +152,8 @@ class _Share:
                 self.parse([item])
                 doc = self.docs[src]
             entry.doc = doc
-            record = search_record(entry) if with_records else None
+            # The record made in phase 1 if it was kept (the same entry: URL, review state).
+            record = (self.search_records.pop(src, None) or search_record(entry)) if with_records else None
             markdown, blocks = placeholders.with_placeholders(sop_page.sop_page(site, entry))
             if md is not None:
                 # Headings through Python-Markdown here, in parallel; MkDocs then renders one

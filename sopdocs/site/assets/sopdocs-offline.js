@@ -32,8 +32,7 @@
     return (String(text || "").toLowerCase().match(WORD) || []);
   }
 
-  /* The index as records the search reads: words joined by spaces (" a b "), so "does a
-     word start with t" is one indexOf(" " + t). */
+  /* The index as records the search reads. */
   function prepare(raw) {
     if (!raw || raw.version !== 1) { throw new Error("sopdocs: unknown offline index format"); }
     var keys = Object.keys(raw.filters);
@@ -47,8 +46,8 @@
       });
       return {
         position: position, url: row[0], title: row[1], meta: meta, filters: filters, text: row[4],
-        titleWords: " " + words(row[1]).join(" ") + " ",
-        textWords: null /* made on first search */
+        lowerTitle: row[1].toLowerCase(),
+        lowerText: null /* made on first search */
       };
     });
     return { keys: keys, values: raw.filters, records: records };
@@ -73,17 +72,24 @@
     return loading;
   }
 
-  function textWords(record) {
-    if (record.textWords === null) { record.textWords = " " + words(record.text).join(" ") + " "; }
-    return record.textWords;
+  function lowerText(record) {
+    if (record.lowerText === null) { record.lowerText = record.text.toLowerCase(); }
+    return record.lowerText;
   }
 
-  function hits(haystack, term, cap) {
+  var WORD_CHAR = /[\p{L}\p{N}]/u;
+
+  function wordChar(c) {
+    return c < "\x80" ? (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || (c >= "A" && c <= "Z") : WORD_CHAR.test(c);
+  }
+
+  /* How many words of the lowercased text start with the term (at most cap). */
+  function hits(lower, term, cap) {
     var count = 0;
-    var at = haystack.indexOf(" " + term);
+    var at = lower.indexOf(term);
     while (at >= 0 && count < cap) {
-      count += 1;
-      at = haystack.indexOf(" " + term, at + 1);
+      if (at === 0 || !wordChar(lower.charAt(at - 1))) { count += 1; }
+      at = lower.indexOf(term, at + term.length);
     }
     return count;
   }
@@ -189,8 +195,8 @@
       index.records.forEach(function (record) {
         var score = 0;
         for (var i = 0; i < terms.length; i += 1) {
-          var title = hits(record.titleWords, terms[i], 1);
-          var text = hits(textWords(record), terms[i], TEXT_HITS_COUNTED);
+          var title = hits(record.lowerTitle, terms[i], 1);
+          var text = hits(lowerText(record), terms[i], TEXT_HITS_COUNTED);
           if (!title && !text) { return; }
           score += title * TITLE_WEIGHT + text;
         }

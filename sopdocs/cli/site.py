@@ -26,19 +26,26 @@ def _say(message: str) -> None:
     "--metrics", "metrics_paths", multiple=True, type=click.Path(exists=True),
     help="Show run figures: a `sopdocs metrics --format json` file, or trail files/directories (repeatable).",
 )  # fmt: skip
+@click.option(
+    "--offline", is_flag=True,
+    help="Write a copy that works opened from disk (file://): links name their .html files, search runs on an index shipped as a script.",
+)  # fmt: skip
 @today_option
-def build(mkdocs_file, site_dir, engine, today, metrics_paths):
+def build(mkdocs_file, site_dir, engine, today, metrics_paths, offline):
     """Lint the SOPs and build the catalog site (pages, catalog, search index).
 
     Lint errors fail the build with the same file:line messages as `sopdocs lint`
     (errors in drafts only warn, unless the plugin's `drafts_warn` is false).
     """
     from sopdocs.site.build import build_generated, call_engine, engine_env
+    from sopdocs.site.offline import ENV as OFFLINE_ENV
     from sopdocs.site.reliability import ENV as METRICS_ENV
 
     env = engine_env(resolve_today(today) if today else None)
     if metrics_paths:  # read by the plugin; wins over its `metrics` option
         env[METRICS_ENV] = os.pathsep.join(str(Path(p).resolve()) for p in metrics_paths)
+    if offline:  # read by the plugin, as its `offline` option
+        env[OFFLINE_ENV] = "1"
     if engine == "mkdocs":
         sys.exit(call_engine("mkdocs", "build", mkdocs_file, ["-d", site_dir] if site_dir else [], env))
     sys.exit(build_generated(Path(mkdocs_file), site_dir, env, _say))

@@ -23,6 +23,7 @@ from sopdocs.core.parser import parse_file
 from sopdocs.lint.engine import Finding, lint_documents
 from sopdocs.lint.rules import settings as rule_settings
 from sopdocs.site import html, index_pages, model, placeholders, sop_page
+from sopdocs.site import offline as offline_site
 
 # Material's palette for a catalog: follows the reader's system setting (light or dark),
 # with a toggle in the header that cycles automatic -> light -> dark. The plugin sets it
@@ -111,11 +112,12 @@ def make_site(
     )
 
 
-def generate_tree(site: model.Site, out: Path, site_name: str) -> Path:
+def generate_tree(site: model.Site, out: Path, site_name: str, offline: bool = False) -> Path:
     """Write the whole site as plain Markdown + assets + mkdocs.yml (no plugin needed).
 
     Any MkDocs-compatible builder (MkDocs, ProperDocs) builds the result with
-    ``build -f OUT/mkdocs.yml``. Returns the path of that mkdocs.yml.
+    ``build -f OUT/mkdocs.yml``. Returns the path of that mkdocs.yml. With ``offline``
+    (and a site without directory URLs), the offline search engine and index too.
     """
     docs_dir = out / "docs"
     files: dict[str, str] = {}
@@ -126,6 +128,13 @@ def generate_tree(site: model.Site, out: Path, site_name: str) -> Path:
     for asset in index_pages.ASSETS:
         files[f"{index_pages.ASSET_DIR}/{asset}"] = index_pages.asset_text(asset)
     files["sops.json"] = index_pages.catalog_json(site)
+    scripts = [f"{index_pages.ASSET_DIR}/sopdocs.js"]
+    if offline:
+        from sopdocs.site.search import search_record
+
+        files[f"{index_pages.ASSET_DIR}/{offline_site.ENGINE_ASSET}"] = index_pages.asset_text(offline_site.ENGINE_ASSET)
+        files[f"{index_pages.ASSET_DIR}/{offline_site.INDEX_ASSET}"] = offline_site.index_script(search_record(e) for e in site.entries)
+        scripts.append(f"{index_pages.ASSET_DIR}/{offline_site.ENGINE_ASSET}")
     for src, text in sorted(files.items()):
         target = docs_dir / src
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +148,7 @@ def generate_tree(site: model.Site, out: Path, site_name: str) -> Path:
         + ([{"Reliability": "reliability.md"}] if site.metrics is not None else []),
         "not_in_nav": "/*.md\n/**/*.md\n",
         "extra_css": [f"{index_pages.ASSET_DIR}/sopdocs.css"],
-        "extra_javascript": [f"{index_pages.ASSET_DIR}/sopdocs.js"],
+        "extra_javascript": scripts,
         "markdown_extensions": [{"toc": {"permalink": True}}, "tables"],
         "plugins": [],
     }
@@ -273,10 +282,13 @@ def build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str]
         return 1
     root = mkdocs_file.resolve().parent
     metrics = site_metrics(options, root, env, say)
-    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics, contact_links=contact_links(options))
+    # An offline copy as the plugin makes it (its `offline` option, or --offline).
+    offline = bool(options.get("offline", False)) or env.get(offline_site.ENV) == "1"
+    title = options.get("catalog_title", "SOP catalog")
+    site = make_site(docs, project, day, title, use_directory_urls=not offline, metrics=metrics, contact_links=contact_links(options))
     target = Path(site_dir) if site_dir else root / settings.get("site_dir", "site")
     with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
-        generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"))
+        generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"), offline)
         code = call_engine("properdocs", "build", generated, ["-d", str(target.resolve())], env)
     if code == 0 and options.get("csp", True):
         for page in sorted(target.rglob("*.html")):
@@ -291,5 +303,14 @@ def generate(mkdocs_file: Path, out: Path, today: dt.date | None, environ: Mappi
     Returns the path of the mkdocs.yml written."""
     settings, options, project, day, docs = _catalog(mkdocs_file, today, environ)
     metrics = site_metrics(options, mkdocs_file.resolve().parent, environ, say)
-    site = make_site(docs, project, day, options.get("catalog_title", "SOP catalog"), metrics=metrics, contact_links=contact_links(options))
-    return generate_tree(site, out, settings.get("site_name", "SOP catalog"))
+    offline = bool(options.get("offline", False))  # the plugin option: the tree is an offline copy's
+    site = make_site(
+        docs,
+        project,
+        day,
+        options.get("catalog_title", "SOP catalog"),
+        use_directory_urls=not offline,
+        metrics=metrics,
+        contact_links=contact_links(options),
+    )
+    return generate_tree(site, out, settings.get("site_name", "SOP catalog"), offline)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sopdocs.core.review import ReviewState
 from sopdocs.site.html import attr, esc
-from sopdocs.site.urls import owner_url, relative, tag_url
+from sopdocs.site.urls import relative
 
 if TYPE_CHECKING:
     from sopdocs.site.model import Site
@@ -36,11 +36,11 @@ def date_html(value: dt.date) -> str:
     return f'<time datetime="{value.isoformat()}">{value.isoformat()}</time>'
 
 
-def tag_links(tags: list[str], here: str) -> str:
-    return " ".join(f'<a class="sop-tag" href="{attr(relative(here, tag_url(t)))}">{esc(t)}</a>' for t in tags)
+def tag_links(site: Site, tags: list[str], here: str) -> str:
+    return " ".join(f'<a class="sop-tag" href="{attr(relative(here, site.tag_url(t)))}">{esc(t)}</a>' for t in tags)
 
 
-def owner_link(owner: str, here: str) -> str:
-    return f'<a href="{attr(relative(here, owner_url(owner)))}">{esc(owner)}</a>' if owner else ""
+def owner_link(site: Site, owner: str, here: str) -> str:
+    return f'<a href="{attr(relative(here, site.owner_url(owner)))}">{esc(owner)}</a>' if owner else ""
 
 

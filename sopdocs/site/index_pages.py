@@ -12,7 +12,7 @@ from sopdocs.site.html import attr, esc, md_text
 from sopdocs.site.model import Entry, Site
 from sopdocs.site.placeholders import join_page
 from sopdocs.site.reliability import RELIABILITY_SRC, reliability_page
-from sopdocs.site.urls import directory_of, owner_url, relative, tag_url
+from sopdocs.site.urls import directory_of, owner_src, relative, tag_src
 
 ASSET_DIR = "assets/sopdocs"
 # Linked from every page (extra_css / extra_javascript).
@@ -96,10 +96,10 @@ def _make_row(site: Site, e: Entry, here: str) -> str:
         f'data-next-review="{attr(e.review.next_review or "")}" data-staleness="{e.review.state}" '
         f'data-text="{attr(search_text)}">'
         f'<td class="sop-col-title"><a href="{attr(relative(here, e.url))}">{esc(e.title)}</a><br><code class="sop-id">{esc(e.sop_id)}</code></td>'
-        f'<td class="sop-col-owner">{owner_link(owner, here)}</td>'
+        f'<td class="sop-col-owner">{owner_link(site, owner, here)}</td>'
         f'<td class="sop-col-layer">{esc(e.front.text("layer"))}</td><td class="sop-col-risk">{esc(e.front.text("risk"))}</td>'
         f'<td class="sop-col-status"><span class="sop-badge sop-status sop-status--{attr(e.status)}">{esc(STATUS_LABELS.get(e.status, e.status))}</span></td>'
-        f'<td class="sop-col-tags">{tag_links(tags, here)}</td>'
+        f'<td class="sop-col-tags">{tag_links(site, tags, here)}</td>'
         f'<td class="sop-col-reviewed">{date_html(e.review.last_reviewed) if e.review.last_reviewed else ""}</td>'
         f'<td class="sop-col-review" data-sop-review {review_attrs(site, e.review)}>{staleness_badge(e.review)}</td></tr>'
     )
@@ -222,21 +222,17 @@ def generated_pages(site: Site, catalog_src: str = "index.md") -> dict[str, str]
     """Every generated page: docs-relative source path -> Markdown."""
     pages = {catalog_src: catalog_page(site, site.page_url(catalog_src)), SEARCH_SRC: search_page(site)}
     owners, tags = site.owners(), site.tags()
-    pages["owners/index.md"] = _index_page(site, "Owners", owners, owner_url, "owners/")
+    pages["owners/index.md"] = _index_page(site, "Owners", owners, site.owner_url, site.page_url("owners/index.md"))
     for owner, entries in owners.items():
-        url = owner_url(owner)
-        pages[url.rstrip("/") + ".md"] = _group_page(site, f"Owner: {owner}", entries, _page_url_of(site, url))
-    pages["tags/index.md"] = _index_page(site, "Tags", tags, tag_url, "tags/")
+        src = owner_src(owner)
+        pages[src] = _group_page(site, f"Owner: {owner}", entries, site.page_url(src))
+    pages["tags/index.md"] = _index_page(site, "Tags", tags, site.tag_url, site.page_url("tags/index.md"))
     for tag, entries in tags.items():
-        url = tag_url(tag)
-        pages[url.rstrip("/") + ".md"] = _group_page(site, f"Tag: {tag}", entries, _page_url_of(site, url))
+        src = tag_src(tag)
+        pages[src] = _group_page(site, f"Tag: {tag}", entries, site.page_url(src))
     if site.metrics is not None:
         pages[RELIABILITY_SRC] = reliability_page(site, site.page_url(RELIABILITY_SRC))
     return pages
-
-
-def _page_url_of(site: Site, url: str) -> str:
-    return site.page_url(url.rstrip("/") + ".md")
 
 
 def catalog_json(site: Site) -> str:

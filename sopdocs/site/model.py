@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sopdocs.core.frontmatter import FrontMatter
 from sopdocs.core.model import SopDocument
 from sopdocs.core.review import ReviewState, review_state
-from sopdocs.site.urls import page_url
+from sopdocs.site import urls
 
 
 @dataclass
@@ -65,7 +65,13 @@ class Site:
             self.by_id.setdefault(entry.sop_id, entry)
 
     def page_url(self, src: str) -> str:
-        return page_url(src, self.use_directory_urls)
+        return urls.page_url(src, self.use_directory_urls)
+
+    def owner_url(self, owner: str) -> str:
+        return urls.owner_url(owner, self.use_directory_urls)
+
+    def tag_url(self, tag: str) -> str:
+        return urls.tag_url(tag, self.use_directory_urls)
 
     def owners(self) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {}

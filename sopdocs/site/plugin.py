@@ -26,7 +26,7 @@ from sopdocs.core.progress import Progress
 from sopdocs.core.review import today_from
 from sopdocs.errors import SopdocsError
 from sopdocs.lint.rules import settings as rule_settings
-from sopdocs.site import index_pages, placeholders, reliability
+from sopdocs.site import index_pages, offline, placeholders, reliability
 from sopdocs.site.build import build_report, make_site, palette
 from sopdocs.site.contacts import check_patterns
 from sopdocs.site.csp import add_policy
@@ -52,6 +52,9 @@ class SopdocsConfig(Config):
     metrics_stale_days = c.Optional(c.Type(int))
     # Escalation entries as links: a prefix -> a URL template with {} (sopdocs.site.contacts).
     contact_links = c.Type(dict, default={})
+    # A copy that works opened from disk (file://): no directory URLs, and an offline
+    # search index. `sopdocs build --offline` ($SOPDOCS_OFFLINE=1) does the same.
+    offline = c.Type(bool, default=False)
 
 
 class SopdocsPlugin(BasePlugin[SopdocsConfig]):
@@ -84,7 +87,12 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.contact_links = check_patterns(self.config.contact_links)
         except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
-        for asset in index_pages.LINKED_ASSETS:
+        self.offline = self.config.offline or os.environ.get(offline.ENV) == "1"
+        if self.offline:
+            # From disk a directory is a listing, not a page: every link names its file.
+            config.use_directory_urls = False
+        linked = [*index_pages.LINKED_ASSETS, *([offline.ENGINE_ASSET] if self.offline else [])]
+        for asset in linked:
             target = config.extra_css if asset.endswith(".css") else config.extra_javascript
             path = f"{index_pages.ASSET_DIR}/{asset}"
             if path not in [str(p) for p in target]:
@@ -120,7 +128,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         paths = [Path(f.abs_src_path) for f in sources]
         items = [Item(f.src_uri, path, shown) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))]
         self.index_job = IndexJob() if self.config.search else None  # on_config cancelled the last build's
-        records = Records(self.index_job.records, config.use_directory_urls) if self.index_job else None
+        records = Records(self.index_job.records, config.use_directory_urls, keep=self.offline) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.
         started = time.perf_counter()
         with SitePool(items, project, self.today, records=records) as pool:
@@ -144,7 +152,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             with Progress("writing SOP pages", len(self.site.entries)) as progress:
                 pool.advance = progress.advance
                 options = MarkdownOptions(list(config.markdown_extensions), dict(config.mdx_configs or {}))
-                self.prepared = pool.render(self.site, options)
+                self.prepared = pool.render(self.site, options, records=self.offline)
             processes = 1 + pool.workers_used
         log.info(
             f"{len(items)} SOPs read and linted in {read - started:.1f} s, "
@@ -160,6 +168,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         for asset in index_pages.ASSETS:
             files.append(File.generated(config, f"{index_pages.ASSET_DIR}/{asset}", content=index_pages.asset_text(asset)))
         files.append(File.generated(config, "sops.json", content=index_pages.catalog_json(self.site)))
+        if self.offline:
+            records = [self.prepared[e.src].record for e in self.site.entries]
+            for name, content in ((offline.ENGINE_ASSET, index_pages.asset_text(offline.ENGINE_ASSET)), (offline.INDEX_ASSET, offline.index_script(records))):
+                files.append(File.generated(config, f"{index_pages.ASSET_DIR}/{name}", content=content))
         self.page_count = len(files.documentation_pages())
         return files
 

@@ -35,7 +35,7 @@ from sopdocs.core.parser import parse_file
 from sopdocs.core.review import review_state
 from sopdocs.lint.fast import analyse_document, combine
 from sopdocs.site import model, placeholders, sop_page, urls
-from sopdocs.site.search import write_record
+from sopdocs.site.search import SearchRecord, search_record, write_record
 
 # Below this many SOPs one process is faster than starting others (about 0.3 s each).
 PARALLEL_MIN = 400
@@ -69,6 +69,7 @@ class Page:
     markdown: str
     blocks: list[str]
     toc: list[dict[str, Any]] | None = None
+    record: SearchRecord | None = None  # for the offline search index, when asked for
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Records:
 
     directory: Path
     use_directory_urls: bool = True
+    keep: bool = False  # keep each record for phase 2 (Page.record: an offline copy's index)
 
 
 class _Share:
@@ -110,6 +112,7 @@ class _Share:
         self.today = today
         self.records = records
         self.docs: dict[str, SopDocument] = {}
+        self.search_records: dict[str, SearchRecord] = {}  # made in phase 1, for phase 2 (Records.keep)
         self._md: tuple[MarkdownOptions | None, Any] | None = None
 
     def parse(self, items: list[Item], payload: Any = None) -> list[tuple[str, Parsed]]:
@@ -122,14 +125,19 @@ class _Share:
                 # start as soon as the SOPs are read.
                 url = urls.page_url(item.src, self.records.use_directory_urls)
                 review = review_state(doc.meta, self.today, self.config.review_in, self.config.due_soon_days)
-                write_record(self.records.directory, model.Entry(doc, item.src, url, review))
+                page = model.Entry(doc, item.src, url, review)
+                record = search_record(page)
+                write_record(self.records.directory, page, record)
+                if self.records.keep:
+                    self.search_records[item.src] = record
             out.append((item.src, Parsed(doc.sha256, entry, doc.meta, doc.front_matter_line)))
         return out
 
-    def render(self, items: list[Item], payload: tuple[model.Site, MarkdownOptions | None]) -> list[tuple[str, Page]]:
+    def render(self, items: list[Item], payload: tuple[model.Site, MarkdownOptions | None, bool]) -> list[tuple[str, Page]]:
         """The pages of ``items``, given the site (a worker gets its directory: every
-        SOP's id, title, URL and review state) and the Markdown settings."""
-        site, options = payload
+        SOP's id, title, URL and review state), the Markdown settings and whether to
+        add each SOP's search record (an offline copy's index)."""
+        site, options, with_records = payload
         if self._md is None or self._md[0] != options:
             self._md = (options, _markdown(options))
         md = self._md[1]
@@ -144,14 +152,16 @@ class _Share:
                 self.parse([item])
                 doc = self.docs[src]
             entry.doc = doc
+            # The record made in phase 1 if it was kept (the same entry: URL, review state).
+            record = (self.search_records.pop(src, None) or search_record(entry)) if with_records else None
             markdown, blocks = placeholders.with_placeholders(sop_page.sop_page(site, entry))
             if md is not None:
                 # Headings through Python-Markdown here, in parallel; MkDocs then renders one
                 # placeholder (measured: 0.2 ms a page instead of 0.9-1.1 ms).
                 html = page_html(md, markdown, blocks)
-                out.append((src, Page(placeholders.PAGE_PLACEHOLDER, [html], list(getattr(md, "toc_tokens", [])))))
+                out.append((src, Page(placeholders.PAGE_PLACEHOLDER, [html], list(getattr(md, "toc_tokens", [])), record)))
             else:
-                out.append((src, Page(markdown, blocks)))
+                out.append((src, Page(markdown, blocks, record=record)))
         return out
 
 
@@ -290,15 +300,16 @@ class SitePool:
             )
         return findings, light
 
-    def render(self, site: model.Site, options: MarkdownOptions | None = None) -> dict[str, Page]:
+    def render(self, site: model.Site, options: MarkdownOptions | None = None, records: bool = False) -> dict[str, Page]:
         """Phase 2: the page of every SOP that has front matter; with ``options``, the
-        headings rendered too (see Page). Each SOP is rendered where it was parsed;
-        this process has the full documents of its own share."""
+        headings rendered too (see Page); with ``records``, each page's search record
+        (Page.record). Each SOP is rendered where it was parsed; this process has the
+        full documents of its own share."""
         wanted = [item for item in self.items if item.src in site.by_src]
         directory = _directory(site) if self.pool.workers else site
         rendered: dict[str, Page] = {}
         for _, results in self.pool.map(
-            "render", wanted, payload=(directory, options), local_payload=(site, options), route=lambda i: self.parsed_by.get(i.src, 0)
+            "render", wanted, payload=(directory, options, records), local_payload=(site, options, records), route=lambda i: self.parsed_by.get(i.src, 0)
         ):
             rendered.update(results)
             self.advance(len(results))

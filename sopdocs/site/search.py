@@ -142,12 +142,13 @@ def filters(entry: Entry) -> dict[str, list[str]]:
     return {key: [v.translate(_UNSAFE) for v in values if v] for key, values in found.items() if any(values)}
 
 
-def record_html(entry: Entry) -> str:
-    """A minimal page that Pagefind indexes for one SOP: title, meta, filters and text.
+def record_html(entry: Entry, record: SearchRecord | None = None) -> str:
+    """A minimal page that Pagefind indexes for one SOP: title, meta, filters and text
+    (of ``record``, made from ``entry`` unless given).
 
     Pagefind reads text out of this HTML (decoding entities); the site's search script
     shows what comes back as text, never as markup (except Pagefind's `<mark>`)."""
-    record = search_record(entry)
+    record = record or search_record(entry)
     # Meta and filter values as element content (a value may hold a comma), in an
     # element Pagefind does not index: a result's excerpt never quotes them.
     tagged = "".join(f'<span data-pagefind-meta="{key}">{html.escape(value)}</span>' for key, value in record.meta.items() if key != "title")
@@ -167,11 +168,11 @@ def _record_path(root: Path, url: str) -> Path:
     return root / (url + "index.html" if url.endswith("/") or not url else url)
 
 
-def write_record(records: Path, entry: Entry) -> None:
+def write_record(records: Path, entry: Entry, record: SearchRecord | None = None) -> None:
     """The record page of one SOP, at its page's URL under ``records``."""
     path = _record_path(records, entry.url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(record_html(entry), encoding="utf-8")
+    path.write_text(record_html(entry, record), encoding="utf-8")
 
 
 class IndexJob:

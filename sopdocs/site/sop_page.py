@@ -94,7 +94,7 @@ def _header(site: Site, entry: Entry, jumps: str) -> str:
     people = []
     owner = front.text("owner")
     if owner:
-        people.append(("Owner", owner_link(owner, here)))
+        people.append(("Owner", owner_link(site, owner, here)))
     for label, key in (("Backup", "backup_owner"), ("Escalation", "escalation")):
         if front.strings(key):
             people.append((label, contacts(key)))
@@ -108,14 +108,14 @@ def _header(site: Site, entry: Entry, jumps: str) -> str:
         if front.strings(key):
             facts.append((label, ", ".join(esc(v) for v in front.strings(key))))
     facts.append(("Last reviewed", date_html(review.last_reviewed) if review.last_reviewed else '<span class="sop-missing">unknown</span>'))
-    if review.next_review:
-        facts.append(("Next review", f'{date_html(review.next_review)} <span class="sop-days" data-sop-days>{esc(_days_text(review.days_left))}</span>'))
     if entry.last_changed:
         facts.append(("Last changed", f"{date_html(entry.last_changed)} (content, from git)"))
+    if review.next_review:
+        facts.append(("Next review", f'{date_html(review.next_review)} <span class="sop-days" data-sop-days>{esc(_days_text(review.days_left))}</span>'))
     facts.append(("ID", f"<code>{esc(entry.sop_id)}</code>"))
     tags = front.strings("tags")
     if tags:
-        facts.append(("Tags", tag_links(tags, here)))
+        facts.append(("Tags", tag_links(site, tags, here)))
     rows = "".join(f'<div class="sop-fact"><dt>{esc(label)}</dt><dd>{value}</dd></div>' for label, value in facts)
     summary = " · ".join(
         part

@@ -10,10 +10,15 @@ from sopdocs.core.text import slugify
 
 
 def page_url(src: str, use_directory_urls: bool = True) -> str:
-    """The site-relative URL of the page built from ``src``, as MkDocs makes it."""
+    """The site-relative URL of the page built from ``src``, as MkDocs makes it: `a/b/`
+    and `a/` (``index.md``, ``README.md``) with directory URLs; without them (an offline
+    copy, opened from disk, where a directory is not a page), `a/b.html` and
+    `a/index.html`."""
     stem = src.removesuffix(".md")
     if posixpath.basename(stem) in ("index", "README"):
         stem = posixpath.dirname(stem)
+        if not use_directory_urls:
+            return f"{stem}/index.html" if stem else "index.html"
         return f"{stem}/" if stem else ""
     return f"{stem}/" if use_directory_urls else f"{stem}.html"
 
@@ -36,9 +41,19 @@ def relative(from_url: str, to_url: str) -> str:
     return target if target != "." else "./"
 
 
-def owner_url(owner: str) -> str:
-    return f"owners/{slugify(owner) or 'none'}/"
+def owner_src(owner: str) -> str:
+    """The docs-relative source path of an owner's generated page."""
+    return f"owners/{slugify(owner) or 'none'}.md"
 
 
-def tag_url(tag: str) -> str:
-    return f"tags/{slugify(tag) or 'tag'}/"
+def tag_src(tag: str) -> str:
+    """The docs-relative source path of a tag's generated page."""
+    return f"tags/{slugify(tag) or 'tag'}.md"
+
+
+def owner_url(owner: str, use_directory_urls: bool = True) -> str:
+    return page_url(owner_src(owner), use_directory_urls)
+
+
+def tag_url(tag: str, use_directory_urls: bool = True) -> str:
+    return page_url(tag_src(tag), use_directory_urls)

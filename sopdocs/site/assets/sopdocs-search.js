@@ -32,8 +32,13 @@
     if (window.location.protocol === "file:") {
       /* An offline build links sopdocs-offline.js on every page; it loads its index on
          the first search. Other copies opened from disk have no search. */
-      enginePromise = window.sopdocsOfflineEngine ? Promise.resolve(window.sopdocsOfflineEngine)
-        : Promise.reject(new Error("Search from disk needs a copy built with `sopdocs build --offline`. The catalog's filter works in any copy."));
+      /* This script may run before the page's last scripts: decide once they have run. */
+      enginePromise = new Promise(function (resolve) {
+        if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", resolve); } else { resolve(); }
+      }).then(function () {
+        if (window.sopdocsOfflineEngine) { return window.sopdocsOfflineEngine; }
+        throw new Error("Search from disk needs a copy built with `sopdocs build --offline`. The catalog's filter works in any copy.");
+      });
     } else {
       enginePromise = import(new URL("pagefind/pagefind.js", ROOT).href).then(function (pagefind) {
         return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname })).then(function () { return pagefind; });
@@ -214,7 +219,10 @@
       timer = window.setTimeout(search, 80);
     });
     input.addEventListener("focus", function () {
-      engine().then(setupFilters, function () { /* reported on search */ });
+      engine().then(function (pf) {
+        if (pf === window.sopdocsOfflineEngine && pf.preload) { pf.preload(); } /* the whole index, from disk */
+        setupFilters(pf);
+      }, function () { /* reported on search */ });
     });
     more.addEventListener("click", function () {
       var next = shown;

@@ -319,7 +319,9 @@ def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
     # When the browser had the whole page parsed (DOMContentLoaded), on its own clock.
     dom_s = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd") / 1000
     results = page.locator(".sop-result").count()
-    message = page.locator(".sop-search-message").first.text_content() if page.locator(".sop-search-message").count() else ""
+    panel = "[data-sop-search]" if selector.startswith("[data-sop-search]") else "#sop-hsearch-panel"
+    found = page.locator(f"{panel} .sop-search-message")
+    message = found.first.text_content() if found.count() else ""
     by_kind: dict[str, int] = {}
     total = pre = 0
     for i, response in enumerate(responses):

@@ -129,3 +129,12 @@ def test_axe_finds_nothing_on_the_reliability_page_and_a_page_with_figures(page,
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == ("slate" if scheme == "dark" else "default")
     violations = axe_violations(page)
     assert not violations, describe_violations(violations, f"{path} ({scheme})")
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_reliability_page_and_figures_do_not_scroll_sideways_on_a_phone(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in ("/reliability/", "/alpha/"):
+        page.goto(page.base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls {overflow}px sideways at {width}px"

@@ -172,12 +172,21 @@
     function showMore() {
       var page = results.slice(shown, shown + PAGE_SIZE);
       var mine = sequence;
-      return Promise.all(page.map(function (r) { return r.data(); })).then(function (datas) {
-        if (mine !== sequence) { return; }
-        datas.forEach(function (data) { list.appendChild(resultNode(data)); });
-        shown += datas.length;
-        more.hidden = shown >= results.length;
+      /* Each result shows as soon as its data arrives, in the order of the ranking: a
+         slot per result, filled when its fragment has loaded. */
+      var slots = page.map(function () {
+        var slot = el("li", "sop-result-slot");
+        slot.hidden = true;
+        list.appendChild(slot);
+        return slot;
       });
+      shown += page.length;
+      more.hidden = shown >= results.length;
+      return Promise.all(page.map(function (r, i) {
+        return Promise.resolve(r.data()).then(function (data) {
+          if (mine === sequence) { list.replaceChild(resultNode(data), slots[i]); }
+        });
+      }));
     }
 
     function search() {
@@ -217,10 +226,16 @@
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(search, 80);
+      /* Meanwhile, fetch the index chunks the query needs (Pagefind's preload). */
+      var query = input.value.trim();
+      if (query && enginePromise) {
+        enginePromise.then(function (pf) { if (pf.preload && pf !== window.sopdocsOfflineEngine) { pf.preload(query); } }, function () {});
+      }
     });
     input.addEventListener("focus", function () {
       engine().then(function (pf) {
         if (pf === window.sopdocsOfflineEngine && pf.preload) { pf.preload(); } /* the whole index, from disk */
+        else if (pf.init) { pf.init(); } /* Pagefind: its WebAssembly and metadata, before the first key */
         setupFilters(pf);
       }, function () { /* reported on search */ });
     });

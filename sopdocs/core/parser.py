@@ -464,3 +464,14 @@ def _collect_links(doc: SopDocument, inline: Any, lines: list[str], offset: int)
                 line, col = number, found + 2
                 break
         doc.links.append(Link(str(href), Position(line + offset, col + 1)))
+
+
+def with_body(doc: SopDocument, text: str) -> SopDocument:
+    """A copy of ``doc`` whose text is ``text`` (the same lines, the same front matter)
+    and whose body structure (sections, steps, links) is parsed from it: a view of the SOP
+    with parts taken out, such as a handbook's template code on the site."""
+    import dataclasses
+
+    copy = dataclasses.replace(doc, text=text, sections=[], steps=[], links=[], title_heading=None)
+    _parse_body(copy, "\n".join(text.split("\n")[doc.body_line - 1 :]), doc.body_line)
+    return copy

@@ -62,12 +62,26 @@ class BuildReport:
 
 
 def read_docs(docs_dir: Path, project: Config, cwd: Path) -> dict[str, SopDocument]:
-    """Every Markdown file under docs_dir, parsed, keyed by docs-relative path."""
-    docs = {}
-    for path in sorted(docs_dir.rglob("*.md")):
-        if any(part.startswith(".") for part in path.relative_to(docs_dir).parts):
+    """Every file under docs_dir with one of the config's extensions (`.md`; a profile's
+    `.md.erb`), parsed, keyed by the page path sopdocs gives it (`foo.html.md.erb` ->
+    `foo.md`, as the plugin does; sopdocs.site.urls.page_src). A file whose page path is
+    another file's is left out, with a warning, as in the plugin."""
+    from sopdocs.site.urls import page_src
+
+    found: dict[str, Path] = {}
+    paths = sorted(p for p in docs_dir.rglob("*") if p.is_file() and p.name.endswith(tuple(project.extensions)))
+    for path in paths:
+        relative = path.relative_to(docs_dir)
+        if any(part.startswith(".") for part in relative.parts):
             continue
-        docs[path.relative_to(docs_dir).as_posix()] = parse_file(path, display_path(path, cwd), project)
+        found[relative.as_posix()] = path
+    docs = {}
+    for src, path in found.items():
+        page = page_src(src)
+        if page != src and page in found:
+            print(f"WARNING -  sopdocs: {src} is not a page: {page} exists too (rename one of them)", file=sys.stderr)
+            continue
+        docs[page] = parse_file(path, display_path(path, cwd), project)
     return docs
 
 
@@ -124,7 +138,10 @@ def generate_tree(site: model.Site, out: Path, site_name: str, offline: bool = F
     for entry in site.entries:
         front = f"---\ntitle: {json.dumps(html.esc(entry.title))}\n---\n\n"
         files[entry.src] = front + placeholders.plain_markdown(sop_page.sop_page(site, entry))
-    files.update({src: placeholders.plain_markdown(text) for src, text in index_pages.generated_pages(site).items()})
+    # As in the plugin: a handbook with its own home page gets the catalog beside it.
+    catalog_src = "catalog.md" if "index.md" in files else "index.md"
+    generated = index_pages.generated_pages(site, catalog_src)
+    files.update({src: placeholders.plain_markdown(text) for src, text in generated.items() if src not in files})
     for asset in index_pages.ASSETS:
         files[f"{index_pages.ASSET_DIR}/{asset}"] = index_pages.asset_text(asset)
     files["sops.json"] = index_pages.catalog_json(site)
@@ -144,7 +161,7 @@ def generate_tree(site: model.Site, out: Path, site_name: str, offline: bool = F
         "docs_dir": "docs",
         "use_directory_urls": site.use_directory_urls,
         "theme": {"name": "material", "font": False, "palette": palette()},
-        "nav": [dict(item) for item in index_pages.NAV]
+        "nav": [{"Catalog": catalog_src} if item == {"Catalog": "index.md"} else dict(item) for item in index_pages.NAV]
         + ([{"Reliability": "reliability.md"}] if site.metrics is not None else []),
         "not_in_nav": "/*.md\n/**/*.md\n",
         "extra_css": [f"{index_pages.ASSET_DIR}/sopdocs.css"],

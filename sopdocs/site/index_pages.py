@@ -4,6 +4,7 @@ and tag pages and their indexes, the Search page, and `sops.json`."""
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import Counter
 from importlib import resources
 
@@ -241,7 +242,7 @@ def catalog_json(site: Site) -> str:
             "id": e.sop_id,
             "title": e.title,
             "url": e.url,
-            "source": e.src,
+            "source": posixpath.join(posixpath.dirname(e.src), e.doc.path.name),  # the file as named in the docs
             "owner": e.front.text("owner") or None,
             "backup_owner": e.front.text("backup_owner") or None,
             "status": e.status,

@@ -26,12 +26,13 @@ from sopdocs.core.progress import Progress
 from sopdocs.core.review import today_from
 from sopdocs.errors import SopdocsError
 from sopdocs.lint.rules import settings as rule_settings
-from sopdocs.site import index_pages, offline, placeholders, reliability
+from sopdocs.site import index_pages, offline, placeholders, reliability, template_code
 from sopdocs.site.build import build_report, make_site, palette
 from sopdocs.site.contacts import check_patterns
 from sopdocs.site.csp import add_policy
 from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
 from sopdocs.site.search import IndexJob
+from sopdocs.site.urls import page_src
 
 log = get_plugin_logger(__name__)
 
@@ -97,7 +98,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             path = f"{index_pages.ASSET_DIR}/{asset}"
             if path not in [str(p) for p in target]:
                 target.append(path)
-        if not config.nav:
+        self.own_nav = not config.nav
+        if self.own_nav:
             config.nav = [dict(item) for item in index_pages.NAV]
             if self.metrics is not None:
                 config.nav.append({"Reliability": reliability.RELIABILITY_SRC})
@@ -121,7 +123,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             rule_settings(project)
         except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
-        sources = [f for f in files.documentation_pages() if not f.generated_by and f.abs_src_path]
+        handbook = self._handbook_pages(files, project.extensions, config)
+        sources = [f for f in files.documentation_pages() if (not f.generated_by or f.src_uri in handbook) and f.abs_src_path]
         for file in sources:
             if file.inclusion == InclusionLevel.INCLUDED:
                 file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
@@ -159,7 +162,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             f"their pages written in {time.perf_counter() - read:.1f} s ({processes} process{'es' if processes > 1 else ''})"
         )
         self.sources = {e.src: e for e in self.site.entries}
+        self._template_note()
         catalog_src = "index.md" if files.get_file_from_path("index.md") is None else "catalog.md"
+        if catalog_src != "index.md" and self.own_nav:  # the docs have a home page: the catalog is next to it
+            config.nav = [{"Catalog": catalog_src} if item == {"Catalog": "index.md"} else item for item in config.nav]
         for src, text in index_pages.generated_pages(self.site, catalog_src).items():
             if files.get_file_from_path(src) is None:
                 listed = src in (catalog_src, index_pages.SEARCH_SRC, "owners/index.md", "tags/index.md", reliability.RELIABILITY_SRC)
@@ -174,6 +180,44 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 files.append(File.generated(config, f"{index_pages.ASSET_DIR}/{name}", content=content))
         self.page_count = len(files.documentation_pages())
         return files
+
+    def _template_note(self) -> None:
+        """Say, once, on which pages template code was taken out (sopdocs.site.template_code)."""
+        erb = hugo = 0
+        for entry in self.site.entries:
+            if "<%" in entry.doc.text or "{{" in entry.doc.text:
+                removed = template_code.strip(entry.doc.text, entry.title, erb=template_code.is_erb(str(entry.doc.path)))[1]
+                erb += bool(removed.erb)
+                hugo += bool(removed.shortcodes)
+        if erb or hugo:
+            parts = [f"ERB in {erb} page{'s' if erb != 1 else ''}" if erb else "", f"Hugo shortcodes in {hugo} page{'s' if hugo != 1 else ''}" if hugo else ""]
+            log.info(
+                f"template code taken out ({', '.join(p for p in parts if p)}): sopdocs cannot run it; "
+                "a page's own title is filled in, other template output is left out, the text around it kept"
+            )
+
+    def _handbook_pages(self, files: Files, extensions: list[str], config) -> set[str]:
+        """A handbook's pages under the names sopdocs gives them: files with one of the
+        config's `extensions` (a profile's `.md.erb`) that MkDocs would skip or copy as
+        static files, and `.html.md` pages whose directory URL (`x.html/`) would collide
+        with a file of the same name, become `x.md` pages (sopdocs.site.urls.page_src),
+        read from where they are. Returns their new source paths."""
+        taken = {f.src_uri for f in files}
+        renamed: set[str] = set()
+        for file in list(files):
+            if file.generated_by or not file.abs_src_path or not file.src_uri.endswith(tuple(extensions)):
+                continue
+            new = page_src(file.src_uri)
+            if new == file.src_uri:
+                continue
+            if new in taken:
+                log.warning(f"{file.src_uri} is not a page: {new} exists too (rename one of them)")
+                continue
+            files.remove(file)
+            files.append(File.generated(config, new, abs_src_path=file.abs_src_path, inclusion=InclusionLevel.NOT_IN_NAV))
+            taken.add(new)
+            renamed.add(new)
+        return renamed
 
     def on_page_read_source(self, page, config):
         if self.rendering is None and self.config.enabled:

@@ -20,6 +20,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from sopdocs.site import template_code
 from sopdocs.site.model import Entry, Site
 from sopdocs.site.stable_index import stabilise
 
@@ -61,7 +62,8 @@ def record_text(entry: Entry) -> str:
     from the front matter, and one sentence of who owns it and how it is tagged (so a
     search for an owner, a tag or an id finds it)."""
     doc, meta, front = entry.doc, entry.meta, entry.front
-    parts = [_plain_text("\n".join(doc.text.split("\n")[doc.body_line - 1 :]), entry.title)]
+    text = template_code.strip(doc.text, entry.title, erb=template_code.is_erb(str(doc.path)))[0]
+    parts = [_plain_text("\n".join(text.split("\n")[doc.body_line - 1 :]), entry.title)]
     for key, label in (("preconditions", "Precondition"), ("rollback", "Rollback")):
         items = meta.get(key)
         for item in items if isinstance(items, list) else []:

@@ -8,6 +8,8 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from sopdocs.core.model import Section, SopDocument
+from sopdocs.core.parser import with_body
+from sopdocs.site import template_code
 from sopdocs.site.contacts import contact_html
 from sopdocs.site.fragments import STATUS_LABELS, date_html, owner_link, review_attrs, staleness_badge, tag_links
 from sopdocs.site.html import attr, checkbox_label, esc, md_text, render, render_inline
@@ -21,7 +23,7 @@ PLACED = ("steps", "verification", "rollback", "preconditions")
 
 
 def sop_page(site: Site, entry: Entry) -> str:
-    doc, here = entry.doc, entry.url
+    doc, here = page_doc(entry), entry.url
     lines = doc.text.split("\n")
     links = _link_resolver(site, entry)
     verification = doc.section("verification")
@@ -73,6 +75,15 @@ def sop_page(site: Site, entry: Entry) -> str:
         items += [f'<li class="sop-missing">{esc(r)} (not in the catalog)</li>' for r in missing]
         parts += ["## Related SOPs", "", '<ul class="sop-related">' + "".join(items) + "</ul>", ""]
     return join_page(parts)
+
+
+def page_doc(entry: Entry) -> SopDocument:
+    """The SOP as the page shows it: a handbook's template code (ERB, Hugo shortcodes)
+    taken out, line numbers kept (sopdocs.site.template_code), its body parsed again
+    when that changed anything (a shortcode line can read as a heading underline)."""
+    doc = entry.doc
+    text, removed = template_code.strip(doc.text, entry.title, erb=template_code.is_erb(str(doc.path)))
+    return with_body(doc, text) if removed else doc
 
 
 def _header(site: Site, entry: Entry, jumps: str) -> str:

@@ -57,3 +57,19 @@ def owner_url(owner: str, use_directory_urls: bool = True) -> str:
 
 def tag_url(tag: str, use_directory_urls: bool = True) -> str:
     return page_url(tag_src(tag), use_directory_urls)
+
+
+# What other generators put after a page's name: tech-docs-gem (Middleman) pages are
+# `name.html.md` or `name.html.md.erb`.
+_HANDBOOK_SUFFIXES = (".erb", ".md", ".html")
+
+
+def page_src(src: str) -> str:
+    """The page path sopdocs gives a handbook's file: `a/foo.html.md.erb` and
+    `a/foo.html.md` -> `a/foo.md` (a page at `a/foo/`, where MkDocs would make
+    `a/foo.html/` of the second and skip the first); `a/foo.md` stays."""
+    head, name = posixpath.split(src)
+    stem = name
+    for suffix in _HANDBOOK_SUFFIXES:
+        stem = stem.removesuffix(suffix)
+    return posixpath.join(head, f"{stem or name}.md")

@@ -52,3 +52,9 @@ def test_without_the_shared_folder_engine_schema_tests_fail(tmp_path):
     test = "tests/export/test_export_github_actions.py::test_validates_against_the_schemastore_schema"
     proc = pytest_run(tmp_path, test, "-x", env={"SOPDOCS_SHARED": str(missing)})
     assert_failed_not_skipped(proc, f"{missing}/engine-schemas/github-workflow.schemastore.json is missing", "set SOPDOCS_SHARED")
+
+
+def test_without_actionlint_the_workflow_lint_test_fails(tmp_path):
+    test = "tests/export/test_export_checked.py::test_every_workflow_passes_actionlint_and_shellcheck"
+    proc = pytest_run(tmp_path, test, env={"SOPDOCS_TEST_ACTIONLINT": str(tmp_path / "no-actionlint")})
+    assert_failed_not_skipped(proc, "actionlint is not installed", "scripts/setup test installs it")

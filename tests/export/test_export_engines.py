@@ -160,12 +160,12 @@ def test_manual_rollback_entries_gate_their_jobs(typed):
     assert first["environment"] == second["environment"] == "sop-typed-params-approval"
     assert first["if"] == "failure() && needs.pre-1.result == 'success'"
     assert first["needs"] == ["pre-1", "step-1", "step-2"]
-    assert [s["name"] for s in first["steps"]] == ["Confirmed: Scale the pool back by hand."]
+    assert [s["name"] for s in first["steps"]] == ["Approval: Scale the pool back by hand."]
     assert second["needs"] == ["rollback-1"]
     assert second["if"] == "failure() && needs.rollback-1.result == 'success'"
     # A command without `confirm` joins the job of the confirmed entry before it.
     assert [s["name"] for s in second["steps"]][1:] == [
-        "Confirmed: Restore the replica count",
+        "Approval: Restore the replica count",
         "Restore the replica count",
         "Check the pool",
     ]

@@ -18,7 +18,9 @@ The mapping (docs/manifest.md has the full table):
   its variable comes from the Kubernetes Secret `sop-<id>-secrets`, key = parameter
   name (`valueFrom.secretKeyRef`), so its value is never in the workflow.
 - The run lock is a workflow-level mutex `sop-<id>`, extended with the value of each
-  `resource` parameter (`sop-<id>-{{workflow.parameters.database}}`).
+  `resource` parameter (`sop-<id>-{{workflow.parameters.database}}`). It is written as
+  `synchronization.mutexes` (a list), which needs Argo Workflows 3.6 or later; for older
+  controllers `argo_version="3.5"` writes the singular `synchronization.mutex` instead.
 - The rollback is the exit handler (`spec.onExit`); each of its steps runs only
   `when: "{{workflow.status}} != Succeeded"`. When the rollback is another SOP, the
   exit handler runs that SOP's `main` template through `templateRef` (the other
@@ -35,6 +37,10 @@ from sopdocs.export.engines import CompileError, refuse_expressions
 
 API_VERSION = "argoproj.io/v1alpha1"
 DEFAULT_IMAGE = "bash:5.2"
+# Argo Workflows versions whose lock syntax differs: 3.6 added `synchronization.mutexes`
+# (and deprecated the singular `mutex`, which 3.7 removed).
+ARGO_VERSIONS = ("3.5", "3.6")
+DEFAULT_ARGO_VERSION = "3.6"
 ENTRYPOINT = "main"
 EXIT_HANDLER = "exit-handler"
 ON_FAILURE = "{{workflow.status}} != Succeeded"
@@ -173,8 +179,9 @@ def compile_workflow_template(
     *,
     image: str = DEFAULT_IMAGE,
     rollback_manifest: dict[str, Any] | None = None,
+    argo_version: str = DEFAULT_ARGO_VERSION,
 ) -> dict[str, Any]:
-    """The WorkflowTemplate of one SOP. `rollback_manifest`: the manifest of the SOP
+    """The WorkflowTemplate of one SOP (for Argo Workflows `argo_version` or later). `rollback_manifest`: the manifest of the SOP
     named by `rollback: {sop: ...}` (its parameters join this template's arguments)."""
     sop = manifest["sop"]
     builder = _Builder(manifest, image)
@@ -227,7 +234,12 @@ def compile_workflow_template(
     spec: dict[str, Any] = {"entrypoint": ENTRYPOINT, "onExit": EXIT_HANDLER}
     if arguments:
         spec["arguments"] = {"parameters": arguments}
-    spec["synchronization"] = {"mutexes": [{"name": mutex_name(manifest)}]}
+    if argo_version not in ARGO_VERSIONS:
+        raise ValueError(f"unknown Argo version {argo_version!r}; known: {', '.join(ARGO_VERSIONS)}")
+    if argo_version == "3.5":
+        spec["synchronization"] = {"mutex": {"name": mutex_name(manifest)}}
+    else:
+        spec["synchronization"] = {"mutexes": [{"name": mutex_name(manifest)}]}
     spec["templates"] = [
         {"name": ENTRYPOINT, "steps": _sequence(main)},
         {"name": EXIT_HANDLER, "steps": exit_steps},

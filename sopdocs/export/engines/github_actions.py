@@ -7,13 +7,17 @@ The mapping (docs/manifest.md has the full table):
   Commands read them only from environment variables set once for the workflow
   (`env: {DATABASE: ${{ inputs.database }}}`); no expression is ever written into a
   `run:` script. A secret parameter is not an input: jobs that run commands get it
-  from the repository or environment secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
+  from the repository or organization secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
+  Only jobs that name an environment see its secrets, and most jobs name none: each job
+  that reads secrets first checks that every required one is set, and fails saying where
+  to store it, rather than running commands with an empty value.
 - Jobs run in order (each `needs` the one before): the preconditions, one job per
   step with its verification probes as further steps, then `verify` (the verification
   probes) and `verify-checks` (the manual checks).
-- A human confirmation is a job gated by the environment `sop-<id>-approval`: configure
-  that environment's required reviewers in the repository settings (the workflow can
-  only name it). A manual step is such a job whose only step records the approval; a
+- A human confirmation is a job gated by the environment `sop-<id>-approval`. The gate
+  holds only when that environment has required reviewers: GitHub creates an environment
+  a workflow names without protection, and the job then runs without waiting. The
+  workflow can only name it; the reviewers are set in the repository settings. A manual step is such a job whose only step records the approval; a
   `confirm` command runs in the gated job after the approval.
 - Every job and every step has `timeout-minutes` (GitHub counts whole minutes). GitHub
   has no retry: an idempotent step with `retries=N` runs in a bounded shell loop of
@@ -34,7 +38,22 @@ from sopdocs.export.engines import CompileError, ceil_minutes, refuse_expression
 
 DEFAULT_RUNS_ON = "ubuntu-latest"
 WORKFLOWS_DIR = ".github/workflows"
-CHECKOUT = "actions/checkout@v4"
+# The current major of actions/checkout (Node 24 runtime); docs/manifest.md says why this one.
+CHECKOUT = "actions/checkout@v6"
+CHECKOUT_ACTION = CHECKOUT.split("@")[0]
+# Every action an exported workflow uses: what `--pin` may name.
+ACTIONS = (CHECKOUT_ACTION,)
+DEFAULT_PERMISSIONS = {"contents": "read"}
+# GitHub's permission scopes and the levels each takes (SchemaStore's workflow schema).
+LEVELS = ("read", "write", "none")
+PERMISSIONS = {
+    name: LEVELS
+    for name in (
+        "actions", "artifact-metadata", "attestations", "checks", "code-quality", "contents", "deployments",
+        "discussions", "id-token", "issues", "packages", "pages", "pull-requests", "repository-projects",
+        "security-events", "statuses",
+    )
+} | {"models": ("read", "none")}
 CHECKOUT_MINUTES = 5
 MAX_INPUTS = 25  # GitHub's limit for workflow_dispatch inputs
 RETRY_PAUSE_SECONDS = 10
@@ -112,7 +131,9 @@ def _is_confirmation(step: dict[str, Any]) -> bool:
 
 
 class _Jobs:
-    def __init__(self, manifest: dict[str, Any], runs_on: str) -> None:
+    def __init__(self, manifest: dict[str, Any], runs_on: str, checkout: str = CHECKOUT) -> None:
+        self.checkout = checkout
+        self.required_secrets = [p for p in manifest["parameters"] if p["secret"] and p["required"]]
         self.manifest = manifest
         self.sop_id = manifest["sop"]["id"]
         self.environment = environment_name(self.sop_id)
@@ -149,29 +170,49 @@ class _Jobs:
         if runs_commands and self.secret_env:
             job["env"] = dict(self.secret_env)
         if runs_commands:
-            steps = [
+            first = [
                 {
                     "name": "Check out the repository",
-                    "uses": CHECKOUT,
+                    "uses": self.checkout,
                     "with": {"persist-credentials": False},
                     "timeout-minutes": CHECKOUT_MINUTES,
-                },
-                *steps,
+                }
             ]
             job["timeout-minutes"] += CHECKOUT_MINUTES
+            if self.required_secrets:
+                first.insert(0, self.secrets_check())
+                job["timeout-minutes"] += 1
+            steps = [*first, *steps]
         job["steps"] = steps
         self.jobs[job_id] = job
         return job_id
 
     def confirmed(self, text: str) -> dict[str, Any]:
-        """The step of a gated job that records what the reviewer confirmed."""
+        """The step of a gated job that records what had to be approved, and what the
+        gate is: the job waits for a reviewer only if the environment requires one."""
         return {
-            "name": f"Confirmed: {text}",
+            "name": f"Approval: {text}",
             "env": {"SOP_APPROVED": self.environment},
             "shell": "bash",
             "timeout-minutes": 1,
-            "run": 'echo "Confirmed by a required reviewer of the environment $SOP_APPROVED"',
+            "run": (
+                'echo "Passed the gate of the environment $SOP_APPROVED."\n'
+                'echo "It waits for approval only when that environment has required reviewers (repository settings)."'
+            ),
         }
+
+    def secrets_check(self) -> dict[str, Any]:
+        """Fail before any command when a required secret is empty: a job that names no
+        environment does not see environment secrets (docs/manifest.md, Secrets)."""
+        lines = ["missing=0"]
+        for entry in self.required_secrets:
+            name, variable = secret_name(entry), entry["env"]
+            lines.append(
+                f'if [ -z "${{{variable}:-}}" ]; then echo "::error::the secret {name} is empty here: store it as a '
+                'repository or organization secret (jobs without an environment do not see environment secrets)"; missing=1; fi'
+            )
+        lines.append('exit "$missing"')
+        return {"name": "Check the secrets", "shell": "bash", "timeout-minutes": 1, "run": "\n".join(lines)}
 
     @staticmethod
     def command(name: str, unit: dict[str, Any], retries: int = 0) -> dict[str, Any]:
@@ -250,9 +291,13 @@ def compile_workflow(
     runs_on: str = DEFAULT_RUNS_ON,
     rollback_manifest: dict[str, Any] | None = None,
     workflows_dir: str = WORKFLOWS_DIR,
+    permissions: dict[str, str] | None = None,
+    pins: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The workflow of one SOP. `rollback_manifest`: the manifest of the SOP named by
-    `rollback: {sop: ...}`; its parameters join this workflow's inputs."""
+    `rollback: {sop: ...}`; its parameters join this workflow's inputs. `permissions`:
+    the GITHUB_TOKEN's scopes (checked by :func:`check_permissions`; default
+    `contents: read`). `pins`: action -> full commit SHA (:func:`parse_pin`)."""
     sop = manifest["sop"]
     plain = [p for p in manifest["parameters"] if not p["secret"]]
     secret = [p for p in manifest["parameters"] if p["secret"]]
@@ -276,7 +321,8 @@ def compile_workflow(
             for p in secret
         }
 
-    jobs = _Jobs(manifest, runs_on)
+    pins = pins or {}
+    jobs = _Jobs(manifest, runs_on, f"{CHECKOUT_ACTION}@{pins[CHECKOUT_ACTION].partition(' # ')[0]}" if CHECKOUT_ACTION in pins else CHECKOUT)
     chain = jobs.action_jobs(manifest["preconditions"], "Precondition", needs=[])
     last_precondition = chain[-1]
     for step in manifest["steps"]:
@@ -318,7 +364,7 @@ def compile_workflow(
     document: dict[str, Any] = {
         "name": sop["title"],
         "on": {"workflow_dispatch": dispatch, "workflow_call": call},
-        "permissions": {"contents": "read"},
+        "permissions": dict(permissions if permissions is not None else DEFAULT_PERMISSIONS),
         "concurrency": {"group": concurrency_group(manifest), "cancel-in-progress": False, "queue": "max"},
     }
     if plain:
@@ -326,3 +372,42 @@ def compile_workflow(
     document["jobs"] = jobs.jobs
     refuse_expressions(document, "${{", _GENERATED, "GitHub Actions")
     return document
+
+
+def check_permissions(value: Any, where: str) -> dict[str, str]:
+    """`permissions` as declared (a mapping scope -> level), checked against GitHub's
+    scopes and levels; raises CompileError naming `where`."""
+    if not isinstance(value, dict):
+        raise CompileError(f"{where}: permissions must be a mapping such as {{id-token: write}}")
+    for name, level in value.items():
+        if name not in PERMISSIONS:
+            raise CompileError(f"{where}: unknown permission {name!r}; GitHub's are: {', '.join(sorted(PERMISSIONS))}")
+        if level not in PERMISSIONS[name]:
+            raise CompileError(f"{where}: permission {name}: {level!r} is not one of {', '.join(PERMISSIONS[name])}")
+    return {name: value[name] for name in sorted(value)}
+
+
+_PIN = re.compile(r"^(?P<action>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)@(?P<sha>[0-9a-f]{40})(?:\s+#\s*(?P<note>\S.*?))?\s*$")
+
+
+def parse_pin(text: str) -> tuple[str, str]:
+    """`owner/action@<40-hex sha> # vX.Y.Z` -> (action, `<sha> # vX.Y.Z`). Raises CompileError."""
+    match = _PIN.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise CompileError(
+            f"pin {text!r}: write it as owner/action@<full 40-character commit SHA, lower-case hex> # <tag>, "
+            f"e.g. {CHECKOUT_ACTION}@<sha> # v6.0.0"
+        )
+    if match["action"] not in ACTIONS:
+        raise CompileError(f"pin {text!r}: exported workflows use only {', '.join(ACTIONS)}")
+    return match["action"], match["sha"] + (f" # {match['note']}" if match["note"] else "")
+
+
+def pin_comments(text: str, pins: dict[str, str]) -> str:
+    """Put each pin's tag comment after its `uses:` (YAML cannot carry comments through
+    the dumper), the form Dependabot and Renovate update."""
+    for action, value in sorted(pins.items()):
+        sha, _, note = value.partition(" # ")
+        if note:
+            text = text.replace(f"uses: {action}@{sha}\n", f"uses: {action}@{sha} # {note}\n")
+    return text

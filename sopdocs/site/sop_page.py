@@ -30,10 +30,12 @@ def sop_page(site: Site, entry: Entry) -> str:
     jumps = _jumps(entry, len(doc.steps), verification is not None)
     parts = [f"# {md_text(entry.title)}", "", _header(site, entry, jumps), ""]
     total = _count_checks(doc)
-    parts += [_run_bar(entry, total), ""]
-    params = _parameters_html(entry)
-    if params:
-        parts += [params, ""]
+    rollback = entry.meta.get("rollback")
+    if total or (isinstance(rollback, list) and rollback):  # a page with nothing to tick (a handbook's prose) has no run
+        parts += [_run_bar(entry, total), ""]
+        params = _parameters_html(entry)
+        if params:
+            parts += [params, ""]
     if site.metrics is not None:
         parts += [sop_figures(site, entry), ""]
     intro = _intro_html(doc, lines, links)

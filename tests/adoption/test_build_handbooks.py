@@ -140,3 +140,4 @@ def test_a_shortcode_line_over_a_yaml_document_is_code_on_the_page(tmp_path):
     site = build_site({"page.md": doc}, __import__("datetime").date(2026, 11, 26), "6 months", 30)
     page = sop_page(site, site.entries[0])
     assert "highlight" not in page and '<code class="language-yaml">---\nkey: 1\n</code>' in page
+    assert "data-sop-run" not in page and "data-sop-params" not in page  # nothing to tick: no run bar

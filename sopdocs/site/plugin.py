@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+import posixpath
 import time
 from pathlib import Path
 
@@ -217,6 +218,13 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             files.append(File.generated(config, new, abs_src_path=file.abs_src_path, inclusion=InclusionLevel.NOT_IN_NAV))
             taken.add(new)
             renamed.add(new)
+        # A file published where a page's folder goes (`x` beside `x.md`, whose page is
+        # `x/index.html`) would stop MkDocs with a traceback: it is left out, said so.
+        folders = {posixpath.dirname(f.dest_uri): f.src_uri for f in files.documentation_pages() if f.dest_uri.endswith("/index.html")}
+        for file in list(files):
+            if not file.is_documentation_page() and file.dest_uri in folders:
+                log.warning(f"{file.src_uri} is not published: the page {folders[file.dest_uri]} is at the same path")
+                files.remove(file)
         return renamed
 
     def on_page_read_source(self, page, config):

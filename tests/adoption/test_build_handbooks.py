@@ -141,3 +141,23 @@ def test_a_shortcode_line_over_a_yaml_document_is_code_on_the_page(tmp_path):
     page = sop_page(site, site.entries[0])
     assert "highlight" not in page and '<code class="language-yaml">---\nkey: 1\n</code>' in page
     assert "data-sop-run" not in page and "data-sop-params" not in page  # nothing to tick: no run bar
+
+
+def test_a_stray_file_where_a_page_goes_is_left_out_with_a_warning(tmp_path):
+    """prometheus-operator's runbooks hold `PrometheusOperatorSyncFailed` (no extension)
+    beside `PrometheusOperatorSyncFailed.md`: MkDocs alone stops with a traceback."""
+    source = require_shared(CORPORA / "prometheus-operator-runbooks")
+    project = tmp_path / "prom"
+    shutil.copytree(source, project)
+    (project / "sopdocs.yml").write_text("paths: [content]\n", encoding="utf-8")
+    (project / "mkdocs.yml").write_text(
+        "site_name: Runbooks\ndocs_dir: content\ntheme:\n  name: material\n  font: false\nplugins:\n  - sopdocs\n", encoding="utf-8"
+    )
+    result = cli("build", "--today", TODAY, "-d", "site", cwd=project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert (
+        "runbooks/prometheus-operator/PrometheusOperatorSyncFailed is not published: the page "
+        "runbooks/prometheus-operator/PrometheusOperatorSyncFailed.md is at the same path"
+    ) in result.stderr
+    assert (project / "site/runbooks/prometheus-operator/PrometheusOperatorSyncFailed/index.html").is_file()

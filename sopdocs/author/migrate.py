@@ -34,6 +34,9 @@ ROLLBACK_PLACEHOLDER = (
     '(the old format had no rollback)."\n'
 )
 LAST_REVIEWED_PLACEHOLDER = "# TODO(sopdocs): add `last_reviewed: YYYY-MM-DD` after the next full review (the page had no review date).\n"
+# How a front matter that already asks for the review date starts the comment (a second
+# run must not add it again, even when someone reworded the rest of the line).
+LAST_REVIEWED_ASKED = "# TODO(sopdocs): add `last_reviewed"
 
 _PLAIN = re.compile(r"^(?:[A-Za-z][A-Za-z0-9 _./()-]*|[1-9][0-9]* (?:day|week|month|year)s?)$")
 _YAML11_SPECIAL = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
@@ -140,7 +143,7 @@ def migrate_text(original: str, path: Path, config: Config) -> Migration:
         review_lines.append(f"review_in: {scalar(config.review_in)}")
         result.notes.append(f"added `review_in: {config.review_in}` (the {config.profile} default), so the review date stays the same")
     tail: list[str] = []
-    if "last_reviewed" not in present:
+    if "last_reviewed" not in present and not any(line.strip().startswith(LAST_REVIEWED_ASKED) for line in lines[1:close]):
         tail.append(LAST_REVIEWED_PLACEHOLDER.rstrip("\n"))
         result.notes.append("no review date: a placeholder comment asks for `last_reviewed` (`field-missing` reports it)")
     for key, block in (("preconditions", PRECONDITIONS_PLACEHOLDER), ("rollback", ROLLBACK_PLACEHOLDER)):

@@ -4,9 +4,15 @@ collides), placeholders it writes read as placeholders."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
+import yaml
 from adoptkit import cli, write
+
+from sopdocs.author.migrate import planned_ids
+from sopdocs.core.config import config_from_dict
 
 GOVUK_UNREVIEWED = """---
 title: Deal with a stuck queue
@@ -83,3 +89,87 @@ def test_a_reworded_review_placeholder_is_not_added_again(tmp_path):
 
     assert proc.returncode == 0, proc.stderr
     assert page.read_bytes() == before
+
+
+# --- ids --------------------------------------------------------------------------------
+
+ID_SCHEMA = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+HUGO_TREE = {
+    "content/overview/architecture/_index.md": GIANTSWARM_UNREVIEWED,
+    "content/overview/ai-agents/architecture/index.md": GIANTSWARM_UNREVIEWED,
+    "content/overview/architecture/aws/index.md": GIANTSWARM_UNREVIEWED,
+    "content/getting-started/aws/index.md": GIANTSWARM_UNREVIEWED,
+    "content/overview/introduction/index.md": GIANTSWARM_UNREVIEWED,
+    # An id already in a front matter is never changed, and no new id repeats it.
+    "content/ai-agents/introduction.md": GIANTSWARM_UNREVIEWED.replace("---\ntitle:", "---\nid: introduction\ntitle:"),
+    "content/tutorials/rotate-certs.md": GIANTSWARM_UNREVIEWED,
+}
+
+
+def ids_of(root: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted(root.rglob("*.md*")):
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+        found[path.relative_to(root).as_posix()] = front["id"]
+    return found
+
+
+def test_ids_take_parent_directories_where_the_name_collides(tmp_path):
+    (tmp_path / "sopdocs.yml").write_text("profile: giantswarm\npaths: [content]\n", encoding="utf-8")
+    write(tmp_path, HUGO_TREE)
+
+    proc = cli("migrate", "--write", "content", cwd=tmp_path)
+
+    assert proc.returncode == 0, proc.stderr
+    assert ids_of(tmp_path) == {
+        "content/ai-agents/introduction.md": "introduction",
+        "content/getting-started/aws/index.md": "getting-started-aws",
+        "content/overview/ai-agents/architecture/index.md": "ai-agents-architecture",
+        "content/overview/architecture/_index.md": "overview-architecture",
+        "content/overview/architecture/aws/index.md": "architecture-aws",
+        "content/overview/introduction/index.md": "overview-introduction",
+        "content/tutorials/rotate-certs.md": "rotate-certs",  # its name is unique: kept
+    }
+    assert (
+        "content/overview/architecture/_index.md: added `id: overview-architecture` "
+        "(from the path: `architecture`, from the file name alone, is another file's id too)"
+    ) in proc.stderr
+    lint = cli("lint", "--format", "json", cwd=tmp_path)
+    assert [f for f in json.loads(lint.stdout)["findings"] if f["rule"] == "duplicate-id"] == []
+
+
+def test_ids_do_not_depend_on_file_order_or_on_migrating_file_by_file(tmp_path):
+    config = config_from_dict({"profile": "giantswarm", "paths": ["content"]}, root=tmp_path)
+    write(tmp_path, HUGO_TREE)
+    files = sorted(tmp_path.rglob("*.md"))
+
+    at_once = planned_ids(files, config)
+
+    assert planned_ids(list(reversed(files)), config) == at_once
+    (tmp_path / "sopdocs.yml").write_text("profile: giantswarm\npaths: [content]\n", encoding="utf-8")
+    for path in reversed(files):  # one file a run, the catalog as the rest
+        assert cli("migrate", "--write", str(path.relative_to(tmp_path)), cwd=tmp_path).returncode == 0
+    assert {tmp_path / name: sop_id for name, sop_id in ids_of(tmp_path).items() if tmp_path / name in at_once} == at_once
+
+
+def test_files_alike_up_to_the_catalog_root_are_numbered_in_path_order(tmp_path):
+    (tmp_path / "sopdocs.yml").write_text("profile: govuk\npaths: [manual]\n", encoding="utf-8")
+    long_dir = "/".join(["a-rather-long-directory-name-for-a-section"] * 3)
+    write(tmp_path, {
+        "manual/stuck-queue.md": GOVUK_UNREVIEWED,
+        "manual/stuck-queue.html.md.erb": GOVUK_UNREVIEWED,
+        "manual/Stuck Queue.md": GOVUK_UNREVIEWED,
+        f"manual/{long_dir}/stuck-queue.md": GOVUK_UNREVIEWED,
+        f"manual/x/{long_dir}/stuck-queue.md": GOVUK_UNREVIEWED,
+    })
+
+    proc = cli("migrate", "--write", "manual", cwd=tmp_path)
+
+    assert proc.returncode == 0, proc.stderr
+    ids = ids_of(tmp_path)
+    assert len(set(ids.values())) == len(ids), ids
+    assert all(ID_SCHEMA.match(i) and len(i) <= 100 for i in ids.values()), ids
+    assert (ids["manual/Stuck Queue.md"], ids["manual/stuck-queue.html.md.erb"], ids["manual/stuck-queue.md"]) == (
+        "stuck-queue", "stuck-queue-2", "stuck-queue-3",
+    )

@@ -9,10 +9,11 @@ import re
 from pathlib import Path
 
 import yaml
-from adoptkit import cli, write
+from adoptkit import TODAY, cli, write
 
 from sopdocs.author.migrate import planned_ids
 from sopdocs.core.config import config_from_dict
+from sopdocs.core.frontmatter import FrontMatter
 
 GOVUK_UNREVIEWED = """---
 title: Deal with a stuck queue
@@ -173,3 +174,33 @@ def test_files_alike_up_to_the_catalog_root_are_numbered_in_path_order(tmp_path)
     assert (ids["manual/Stuck Queue.md"], ids["manual/stuck-queue.html.md.erb"], ids["manual/stuck-queue.md"]) == (
         "stuck-queue", "stuck-queue-2", "stuck-queue-3",
     )
+
+
+# --- placeholders -------------------------------------------------------------------------
+
+
+def test_a_placeholder_owner_is_no_owner_in_reports(tmp_path):
+    (tmp_path / "sopdocs.yml").write_text("profile: giantswarm\npaths: [content]\n", encoding="utf-8")
+    unowned = GIANTSWARM_UNREVIEWED.replace("owner:\n  - https://github.com/orgs/giantswarm/teams/team-atlas\n", "")
+    write(tmp_path, {"content/unowned.md": unowned, "content/owned.md": GIANTSWARM_REVIEWED})
+    assert cli("migrate", "--write", "content", cwd=tmp_path).returncode == 0
+    assert 'owner: "TODO(sopdocs): the owning team"' in (tmp_path / "content/unowned.md").read_text(encoding="utf-8")
+
+    data = json.loads(cli("report", "--format", "json", "--no-history", "--today", TODAY, cwd=tmp_path).stdout)
+    text = cli("report", "--no-history", "--today", TODAY, cwd=tmp_path).stdout
+
+    assert {o["owner"]: [s["path"] for s in o["sops"]] for o in data["owners"]} == {
+        "team-atlas": ["content/owned.md"],
+        "(no owner)": ["content/unowned.md"],
+    }
+    assert "TODO(sopdocs)" not in text and "(no owner)" in text
+    # lint still asks for the owner
+    lint = json.loads(cli("lint", "--format", "json", cwd=tmp_path).stdout)["findings"]
+    assert ("content/unowned.md", "placeholder-left") in {(f["path"], f["rule"]) for f in lint}
+
+
+def test_front_matter_reads_a_placeholder_owner_as_none():
+    front = FrontMatter({"owner": "TODO(sopdocs): the owning team", "backup_owner": "TODO(sopdocs): who else", "title": "T"})
+
+    assert (front.owner, front.owner_label, front.text("owner"), front.text("backup_owner")) == ("", "(no owner)", "", "")
+    assert FrontMatter({"owner": "team-atlas"}).owner_label == "team-atlas"

@@ -23,9 +23,10 @@ from pathlib import Path
 from sopdocs.core import profiles
 from sopdocs.core.config import Config
 from sopdocs.core.model import SopDocument
-from sopdocs.core.parser import parse_bytes, parse_file
+from sopdocs.core.parser import parse_bytes
 from sopdocs.core.review import DEFAULT_REVIEW_IN
 from sopdocs.core.text import slugify
+from sopdocs.lint.changed import _parse_front_matter_only as front_matter_only
 from sopdocs.lint.rules import explain
 
 PRECONDITIONS_PLACEHOLDER = (
@@ -88,7 +89,7 @@ def planned_ids(files: Iterable[Path], config: Config, others: Iterable[Path] = 
     names: set[str] = set()  # the names of the files that have them
     candidates: list[Path] = []
     for path in pool:
-        doc = parse_file(path, config=config)
+        doc = front_matter_only(path, config, path.parent)
         if doc.meta is None:
             continue
         if "id" in doc.meta:

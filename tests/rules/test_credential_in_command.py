@@ -59,6 +59,7 @@ PLACEHOLDERS = [
     "export GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     "curl -d token=my-secret-token https://api.internal",
     "login --password=example123",
+    "psql --host [rds-hostname] --username aws_db_admin --password [database-name]",
 ]
 
 

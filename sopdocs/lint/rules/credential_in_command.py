@@ -8,7 +8,7 @@ GitHub/GitLab/Slack tokens, bearer tokens, URLs with a password, and `password=`
 environment variable (`$DB_PASSWORD`, `${TOKEN}`) are fine, and so are obvious
 placeholders, which handbooks write to show the shape of a command:
 `TF_VAR_github_token="XXXXXXXXXXXXX"`, `AKIAXXXXXXXXXXXXXXXX`, `<your-token>`,
-`{{ token }}`, `changeme`, `REDACTED`, a run of one character (`********`, `00000000`),
+`[database-name]`, `{{ token }}`, `changeme`, `REDACTED`, a run of one character (`********`, `00000000`),
 values naming themselves an example (`AKIAIOSFODNN7EXAMPLE`, `my-secret-token`,
 `your_api_key`).
 
@@ -65,7 +65,7 @@ _PLACEHOLDER_WORDS = {
 }
 _PLACEHOLDER_MARKERS = re.compile(
     r"(?i)example|changeme|change[-_]me|placeholder|redacted|dummy|your[-_]|my[-_]?(?:secret|token|password|key)|"
-    r"<[^>]*>|\{\{.*\}\}|\$\{|\$\(|%[A-Za-z_]+%|\.\.\.|…|\*{3,}"
+    r"<[^>]*>|^\[.*\]$|\{\{.*\}\}|\$\{|\$\(|%[A-Za-z_]+%|\.\.\.|…|\*{3,}"
 )
 
 _TOKEN_PREFIX = re.compile(r"^(?:gh[pousr]_|glpat-|xox[abposr]-|AKIA|ASIA)")

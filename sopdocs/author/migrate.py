@@ -218,7 +218,7 @@ def migrate_text(original: str, path: Path, config: Config, sop_id: str | None =
         if sop_id == name:
             result.notes.append(f"added `id: {sop_id}` (from the file name)")
         else:
-            result.notes.append(f"added `id: {sop_id}` (from the path: `{name}`, from the file name alone, is another file's id too)")
+            result.notes.append(f"added `id: {sop_id}` (from the path: the file name gives `{name}`, which another file's id or name is too)")
     if "title" not in present:
         title = doc.title_heading if doc.title_heading and "<%" not in doc.title_heading else None
         head.append(f"title: {scalar(title)}" if title else 'title: "TODO(sopdocs): the title"')

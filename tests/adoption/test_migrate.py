@@ -134,7 +134,7 @@ def test_ids_take_parent_directories_where_the_name_collides(tmp_path):
     }
     assert (
         "content/overview/architecture/_index.md: added `id: overview-architecture` "
-        "(from the path: `architecture`, from the file name alone, is another file's id too)"
+        "(from the path: the file name gives `architecture`, which another file's id or name is too)"
     ) in proc.stderr
     lint = cli("lint", "--format", "json", cwd=tmp_path)
     assert [f for f in json.loads(lint.stdout)["findings"] if f["rule"] == "duplicate-id"] == []

@@ -101,12 +101,14 @@ def migrate(paths, profile, write, config_path):
     """Rewrite SOPs from another handbook format into the sopdocs format.
 
     Keeps the body, comments and key order; renames the profile's keys, converts their
-    values, adds `id` (from the file name) and `TODO(sopdocs)` placeholders for what the
-    old format lacks (preconditions, rollback). Without --write, prints a unified diff.
+    values, adds `id` (from the file name; where that name is another file's id too,
+    from the path: `overview-architecture`) and `TODO(sopdocs)` placeholders for what
+    the old format lacks (preconditions, rollback). A second run changes nothing.
+    Without --write, prints a unified diff.
     """
     from sopdocs.author import migrate as migration
     from sopdocs.core.config import config_from_dict
-    from sopdocs.core.discover import discover, display_path
+    from sopdocs.core.discover import catalog_files, discover, display_path
 
     config = project_config(config_path)
     if profile:
@@ -114,10 +116,12 @@ def migrate(paths, profile, write, config_path):
     if config.profile == "sopdocs" and not config.aliases:
         raise UsageError("nothing to migrate from: pass --profile govuk|giantswarm, or set `profile` in the config")
     files = discover(paths, config, Path.cwd())
+    # Ids unique across the catalog: the files named and the config's catalog.
+    ids = migration.planned_ids(files, config, catalog_files(config, Path.cwd()))
     changed = 0
     for path in files:
         label = display_path(path, Path.cwd())
-        result = migration.migrate_file(path, config)
+        result = migration.migrate_file(path, config, ids.get(path))
         for note in result.notes:
             click.echo(f"{label}: {note}", err=True)
         if not result.changed:

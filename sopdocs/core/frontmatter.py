@@ -3,7 +3,9 @@ of an SOP, instead of each reading the raw mapping its own way.
 
 The raw mapping may hold anything a file says (the linter reports what is wrong); this
 view gives every key a safe value: a key that is missing or holds the wrong type reads
-as absent (``""``, ``[]``, ``None``).
+as absent (``""``, ``[]``, ``None``), and so does an owner that is still a
+`TODO(sopdocs)` placeholder (`sopdocs migrate` writes one where a page names none):
+such an SOP is listed as having no owner, never as owned by "TODO(sopdocs): ...".
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sopdocs.core.text import NO_OWNER
+from sopdocs.core.text import NO_OWNER, is_placeholder
 
 DEFAULT_STATUS = "draft"
+# Keys naming who to ask: a placeholder there names nobody.
+PEOPLE_KEYS = ("owner", "backup_owner")
 
 
 @dataclass(frozen=True)
@@ -22,9 +26,12 @@ class FrontMatter:
     raw: Mapping[str, Any]
 
     def text(self, key: str) -> str:
-        """A string value; "" when missing or not a string."""
+        """A string value; "" when missing or not a string (or, for an owner, a
+        placeholder)."""
         value = self.raw.get(key)
-        return value if isinstance(value, str) else ""
+        if not isinstance(value, str) or (key in PEOPLE_KEYS and is_placeholder(value)):
+            return ""
+        return value
 
     def strings(self, key: str) -> list[str]:
         """A list of strings (a single string reads as a list of one); other items are

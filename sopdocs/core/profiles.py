@@ -139,12 +139,28 @@ def rename_in_message(renamed: dict[str, str], message: str) -> str:
     return message
 
 
-def id_from_path(path: Path) -> str:
-    """An SOP id for a file that has none: `manual/alerts/foo.html.md.erb` -> `foo`;
-    `_index.md` and `index.md` take their directory's name."""
+INDEX_NAMES = ("_index", "index", "README", "readme")
+
+
+def file_stem(path: Path) -> str:
+    """The file name without its handbook extensions: `foo.html.md.erb` -> `foo`."""
     name = path.name
     for suffix in (".erb", ".md", ".html"):
         name = name.removesuffix(suffix)
-    if name in ("_index", "index", "README", "readme"):
+    return name
+
+
+def is_index_name(path: Path) -> bool:
+    """True for a directory's own page (Hugo `_index.md`/`index.md`, `README.md`)."""
+    return file_stem(path) in INDEX_NAMES
+
+
+def id_from_path(path: Path) -> str:
+    """An SOP id for a file that has none: `manual/alerts/foo.html.md.erb` -> `foo`;
+    `_index.md` and `index.md` take their directory's name. Unique only within a
+    directory: `sopdocs migrate` adds parent directories where names collide
+    (:func:`sopdocs.author.migrate.planned_ids`)."""
+    name = file_stem(path)
+    if name in INDEX_NAMES:
         name = path.parent.name or name
     return slugify(name) or "sop"

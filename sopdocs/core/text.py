@@ -9,6 +9,14 @@ import unicodedata
 
 # What an SOP without an owner is listed under.
 NO_OWNER = "(no owner)"
+# What `sopdocs new` and `sopdocs migrate` write where the author must fill something in.
+PLACEHOLDER = "TODO(sopdocs)"
+
+
+def is_placeholder(value: object) -> bool:
+    """True for a value that is a `TODO(sopdocs)` placeholder (`owner: "TODO(sopdocs):
+    the owning team"`): it stands for a value that is not there yet."""
+    return isinstance(value, str) and PLACEHOLDER in value
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

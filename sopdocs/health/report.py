@@ -131,7 +131,7 @@ def _same_owner(owner: str, wanted: str) -> bool:
 def _row(doc: SopDocument, config: Config, today: dt.date, due_within: int, history: History | None) -> Row:
     meta = doc.meta or {}
     state = review_state(doc.meta, today, config.review_in, due_within)
-    owner = meta.get("owner") if isinstance(meta.get("owner"), str) and meta.get("owner").strip() else NO_OWNER
+    owner = doc.front.owner if doc.front.owner.strip() else NO_OWNER  # a placeholder owner is no owner
     title = meta.get("title") if isinstance(meta.get("title"), str) and meta.get("title").strip() else (doc.title_heading or Path(doc.display_path).name)
     review_in = meta.get("review_in", config.review_in)
     problem = None

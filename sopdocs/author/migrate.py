@@ -15,7 +15,6 @@ import copy
 import json
 import os
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,6 @@ from sopdocs.core.config import Config
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_bytes
 from sopdocs.core.review import DEFAULT_REVIEW_IN
-from sopdocs.core.text import slugify
 from sopdocs.lint.changed import _parse_front_matter_only as front_matter_only
 from sopdocs.lint.rules import explain
 
@@ -67,82 +65,23 @@ def scalar(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-MAX_ID = 100  # the id schema's maxLength
 
 
 def planned_ids(files: Iterable[Path], config: Config, others: Iterable[Path] = ()) -> dict[Path, str]:
     """The id migrate gives each of ``files`` whose front matter has none, unique across
-    ``files`` and ``others`` (the rest of the catalog) by construction.
-
-    A file takes its name (`rotate-certs.md` -> `rotate-certs`; `_index.md`/`index.md`
-    its directory's name) unless that id is also another file's: an id in a front
-    matter, or another file's name. Then each file of the clash
-    takes as many parent directories as it needs to be unique (`overview/architecture/
-    _index.md` -> `overview-architecture`), up to the directory all these files share;
-    files still alike (`foo.md` beside `foo.md.erb`) get `-2`, `-3`... in path order.
-    Files without an id in ``others`` take part, and the names of files with one count
-    as taken, so migrating a handbook file by file gives the ids a single run gives.
-    Nothing depends on the order of the files."""
+    ``files`` and ``others`` (the rest of the catalog) by construction
+    (:func:`sopdocs.core.profiles.unique_ids`). Files without an id in ``others`` take
+    part, and the names of files with one count as taken, so migrating a handbook file by
+    file gives the ids a single run gives. Nothing depends on the order of the files."""
     wanted = {Path(os.path.abspath(p)): p for p in files}
     pool = sorted(set(wanted) | {Path(os.path.abspath(p)) for p in others}, key=lambda p: p.as_posix())
-    taken: set[str] = set()  # ids in front matter
-    names: set[str] = set()  # the names of the files that have them
-    candidates: list[Path] = []
+    found: dict[Path, tuple[bool, str | None]] = {}
     for path in pool:
         doc = front_matter_only(path, config, path.parent)
-        if doc.meta is None:
-            continue
-        if "id" in doc.meta:
-            if doc.sop_id:
-                taken.add(doc.sop_id)
-            names.add(profiles.id_from_path(path))
-        else:
-            candidates.append(path)
-    if not candidates:
-        return {}
-    base = Path(os.path.commonpath([p.parent for p in pool]))
-    options = {p: _id_options(p, base) for p in candidates}
-    level = dict.fromkeys(candidates, 0)
-    while True:
-        current = {p: options[p][level[p]] for p in candidates}
-        counts = Counter(current.values())
-        clash = [p for p in candidates if counts[current[p]] > 1 or current[p] in taken or current[p] in names]
-        movable = [p for p in clash if level[p] + 1 < len(options[p])]
-        if not movable:
-            break
-        for path in movable:
-            level[path] += 1
-    used = taken | set(current.values())
-    groups: dict[str, list[Path]] = {}
-    for path in candidates:  # in path order
-        groups.setdefault(current[path], []).append(path)
-    for sop_id, paths in groups.items():
-        keep = 0 if sop_id in taken else 1  # the first keeps the id, unless a front matter has it
-        for path in paths[keep:]:
-            number = 2
-            while (numbered := f"{sop_id[: MAX_ID - len(str(number)) - 1].rstrip('-')}-{number}") in used:
-                number += 1
-            used.add(numbered)
-            current[path] = numbered
-    return {given: current[path] for path, given in wanted.items() if path in current}
-
-
-def _id_options(path: Path, base: Path) -> list[str]:
-    """Ids for ``path``, shortest first: its name, then with one parent directory more
-    each time (up to ``base``), while they fit the id schema."""
-    name = profiles.id_from_path(path)
-    parts = [slugify(part) for part in path.parent.relative_to(base).parts]
-    if not profiles.is_index_name(path):
-        parts.append(slugify(profiles.file_stem(path)))
-    parts = [part for part in parts if part]
-    found = [name]
-    for count in range(2, len(parts) + 1):
-        joined = "-".join(parts[-count:])
-        if len(joined) > MAX_ID:
-            break
-        if joined != found[-1]:
-            found.append(joined)
-    return found
+        if doc.meta is not None:
+            found[path] = ("id" in doc.meta, doc.sop_id)
+    ids = profiles.unique_ids(found)
+    return {given: ids[path] for path, given in wanted.items() if path in ids}
 
 
 def migrate_file(path: Path, config: Config, sop_id: str | None = None) -> Migration:

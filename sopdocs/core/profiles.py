@@ -15,7 +15,9 @@ the key as written in the file.
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,3 +166,77 @@ def id_from_path(path: Path) -> str:
     if name in INDEX_NAMES:
         name = path.parent.name or name
     return slugify(name) or "sop"
+
+
+MAX_ID = 100  # the id schema's maxLength
+
+
+def unique_ids(files: dict[Path, tuple[bool, str | None]]) -> dict[Path, str]:
+    """An id for each file whose front matter has no `id`, unique across ``files`` by
+    construction. ``files``: every file of the catalog -> (its front matter has an `id`
+    key, that id if it is a string).
+
+    A file takes its name (`rotate-certs.md` -> `rotate-certs`; `_index.md`/`index.md`
+    its directory's name) unless that id is also another file's: an id in a front
+    matter, or another file's name. Then each file of the clash takes as many parent
+    directories as it needs to be unique (`overview/architecture/_index.md` ->
+    `overview-architecture`), up to the directory all the files share; files still alike
+    (`foo.md` beside `foo.md.erb`) get `-2`, `-3`... in path order. Nothing depends on
+    the order of ``files``."""
+    pool = sorted(files, key=lambda p: p.as_posix())
+    taken: set[str] = set()  # ids in front matter
+    names: set[str] = set()  # the names of the files that have them
+    candidates: list[Path] = []
+    for path in pool:
+        has_id, sop_id = files[path]
+        if has_id:
+            if sop_id:
+                taken.add(sop_id)
+            names.add(id_from_path(path))
+        else:
+            candidates.append(path)
+    if not candidates:
+        return {}
+    base = Path(os.path.commonpath([p.parent for p in pool]))
+    options = {p: _id_options(p, base) for p in candidates}
+    level = dict.fromkeys(candidates, 0)
+    while True:
+        current = {p: options[p][level[p]] for p in candidates}
+        counts = Counter(current.values())
+        clash = [p for p in candidates if counts[current[p]] > 1 or current[p] in taken or current[p] in names]
+        movable = [p for p in clash if level[p] + 1 < len(options[p])]
+        if not movable:
+            break
+        for path in movable:
+            level[path] += 1
+    used = taken | set(current.values())
+    groups: dict[str, list[Path]] = {}
+    for path in candidates:  # in path order
+        groups.setdefault(current[path], []).append(path)
+    for sop_id, paths in groups.items():
+        keep = 0 if sop_id in taken else 1  # the first keeps the id, unless a front matter has it
+        for path in paths[keep:]:
+            number = 2
+            while (numbered := f"{sop_id[: MAX_ID - len(str(number)) - 1].rstrip('-')}-{number}") in used:
+                number += 1
+            used.add(numbered)
+            current[path] = numbered
+    return current
+
+
+def _id_options(path: Path, base: Path) -> list[str]:
+    """Ids for ``path``, shortest first: its name, then with one parent directory more
+    each time (up to ``base``), while they fit the id schema."""
+    name = id_from_path(path)
+    parts = [slugify(part) for part in path.parent.relative_to(base).parts]
+    if not is_index_name(path):
+        parts.append(slugify(file_stem(path)))
+    parts = [part for part in parts if part]
+    found = [name]
+    for count in range(2, len(parts) + 1):
+        joined = "-".join(parts[-count:])
+        if len(joined) > MAX_ID:
+            break
+        if joined != found[-1]:
+            found.append(joined)
+    return found

@@ -119,6 +119,7 @@ def make_site(
         today,
         project.review_in,
         project.due_soon_days,
+        fallback=model.fallback_ids(docs),  # over every file, as the plugin's workers see them
         title=title,
         use_directory_urls=use_directory_urls,
         metrics=metrics,

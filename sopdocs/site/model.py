@@ -22,6 +22,7 @@ class Entry:
     url: str  # site-relative page URL, e.g. "db/postgres-restore/"
     review: ReviewState
     last_changed: dt.date | None = None  # last content change, from git (None without history)
+    fallback_id: str = ""  # the id of an SOP whose front matter has none (fallback_ids)
 
     @property
     def front(self) -> FrontMatter:
@@ -34,7 +35,7 @@ class Entry:
     @property
     def sop_id(self) -> str:
         """The SOP's id, else its file's name: every page has an id to show and link."""
-        return self.doc.sop_id or posixpath.splitext(posixpath.basename(self.src))[0]
+        return self.doc.sop_id or self.fallback_id or posixpath.splitext(posixpath.basename(self.src))[0]
 
     @property
     def title(self) -> str:
@@ -87,11 +88,26 @@ class Site:
         return dict(sorted(grouped.items(), key=lambda kv: kv[0].lower()))
 
 
-def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due_soon_days: int, **options) -> Site:
+def fallback_ids(srcs) -> dict[str, str]:
+    """An id for every page, for the SOPs whose front matter names none (a handbook's
+    pages): the file's name, or with parent directories where names collide
+    (`overview/architecture/_index.md` -> `overview-architecture`), unique by construction
+    (sopdocs.core.profiles.unique_ids; from the paths alone, so every process of a build
+    works out the same ids)."""
+    from pathlib import PurePosixPath
+
+    from sopdocs.core.profiles import unique_ids
+
+    found = unique_ids({PurePosixPath(src): (False, None) for src in srcs})
+    return {path.as_posix(): sop_id for path, sop_id in found.items()}
+
+
+def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due_soon_days: int, fallback: dict[str, str] | None = None, **options) -> Site:
     probe = Site([], today, due_soon_days, **options)
     changed = _last_changed(docs)
+    fallback = fallback_ids(docs) if fallback is None else fallback
     entries = [
-        Entry(doc, src, probe.page_url(src), review_state(doc.meta, today, review_in, due_soon_days), changed.get(src))
+        Entry(doc, src, probe.page_url(src), review_state(doc.meta, today, review_in, due_soon_days), changed.get(src), fallback.get(src, ""))
         for src, doc in sorted(docs.items())
     ]
     return Site(entries, today, due_soon_days, **options)

@@ -31,6 +31,7 @@ from sopdocs.site import index_pages, offline, placeholders, reliability, templa
 from sopdocs.site.build import build_report, make_site, palette
 from sopdocs.site.contacts import check_patterns
 from sopdocs.site.csp import add_policy
+from sopdocs.site.model import fallback_ids
 from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
 from sopdocs.site.search import IndexJob
 from sopdocs.site.urls import page_src
@@ -130,7 +131,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             if file.inclusion == InclusionLevel.INCLUDED:
                 file.inclusion = InclusionLevel.NOT_IN_NAV  # reached through the catalog: keeps pages linear in size
         paths = [Path(f.abs_src_path) for f in sources]
-        items = [Item(f.src_uri, path, shown) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))]
+        fallback = fallback_ids(f.src_uri for f in sources)
+        items = [
+            Item(f.src_uri, path, shown, fallback.get(f.src_uri, "")) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))
+        ]
         self.index_job = IndexJob() if self.config.search else None  # on_config cancelled the last build's
         records = Records(self.index_job.records, config.use_directory_urls, keep=self.offline) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.

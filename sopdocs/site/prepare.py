@@ -48,6 +48,7 @@ class Item:
     src: str  # docs-relative source path
     path: Path
     display: str  # the path as lint messages show it
+    fallback_id: str = ""  # its id if the front matter has none (model.fallback_ids)
 
 
 @dataclass
@@ -125,7 +126,7 @@ class _Share:
                 # start as soon as the SOPs are read.
                 url = urls.page_url(item.src, self.records.use_directory_urls)
                 review = review_state(doc.meta, self.today, self.config.review_in, self.config.due_soon_days)
-                page = model.Entry(doc, item.src, url, review)
+                page = model.Entry(doc, item.src, url, review, fallback_id=item.fallback_id)
                 record = search_record(page)
                 write_record(self.records.directory, page, record)
                 if self.records.keep:
@@ -235,6 +236,7 @@ def _directory(site: model.Site) -> model.Site:
             e.url,
             e.review,
             e.last_changed,
+            e.fallback_id,
         )
         for e in site.entries
     ]

@@ -252,6 +252,13 @@ def test_snippet_is_valid(name, tmp_path):
         schema = tmp_path / "config.schema.json"
         schema.write_text(cli("schema", "config", cwd=tmp_path).stdout, encoding="utf-8")
         proc = check_jsonschema("--schemafile", str(schema), str(target))
+    elif name.endswith("mkdocs.yml"):
+        from mkdocs.config import load_config
+
+        (tmp_path / yaml.safe_load(text).get("docs_dir", "docs")).mkdir(parents=True, exist_ok=True)
+        config = load_config(str(target))  # MkDocs' own validation, plugin options included; raises if invalid
+        assert "sopdocs" in config.plugins
+        proc = subprocess.CompletedProcess([], 0, "", "")
     else:
         pytest.fail(f"no validator for {name}")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -34,6 +34,7 @@ ID = "step-tbd"
 CODE = "SOP499"
 SEVERITY = "warning"
 SCOPE = "document"
+FIX = "none (the step is the author's to write)"
 
 
 def check(doc, conf, ctx):
@@ -66,7 +67,7 @@ def test_the_new_rule_is_listed_and_documented(package, tmp_path):
     assert explained.stdout.startswith("SOP499 step-tbd (default severity: warning, scope: document)")
     assert "## Use instead" in explained.stdout
     reference = sopdocs(package, tmp_path, "rules", "--format", "markdown").stdout
-    assert "| SOP499 | [`step-tbd`](#step-tbd) | warning | document | A step still says TBD. |" in reference
+    assert "| SOP499 | [`step-tbd`](#step-tbd) | warning | document |  | A step still says TBD. |" in reference
     assert "\n## step-tbd\n" in reference
 
 

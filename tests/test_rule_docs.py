@@ -88,3 +88,11 @@ def test_the_reference_says_what_a_rule_depends_on_and_stops():
     page = registry.reference_markdown()
     assert "`SOP301` · default severity **error** · scope document · depends on the date (`--today`) · never stops an export or a run" in page
     assert "`SOP503` · default severity **error** · scope document · depends on other files\n" in page
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_says_whether_it_fixes(rule):
+    if rule.fix is not None:
+        assert rule.fix_doc.startswith("automatic"), f"{rule.id}: FIX must say `automatic — <what it changes>`"
+    else:
+        assert re.fullmatch(r"none \(.+\)", rule.fix_doc), f"{rule.id}: FIX must say `none (<why>)`"

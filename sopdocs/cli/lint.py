@@ -55,11 +55,20 @@ FORMATS = ("text", "json", "github", "sarif")
     "--cache/--no-cache", "use_cache", default=None,
     help="Reuse per-file results from .sopdocs-cache/ (default: on, unless the config says `cache: false`).",
 )  # fmt: skip
+@click.option(
+    "--fix", "fix", is_flag=True,
+    help="Apply the certain fixes (docs/rules.md says which rules have them), then lint and report what is left.",
+)  # fmt: skip
+@click.option(
+    "--diff", "diff", is_flag=True,
+    help="Print what --fix would change as a unified diff and write nothing; exit 1 when there is something to fix.",
+)  # fmt: skip
 @today_option
 @config_option
 def lint(
-    paths, fmt, output, catalog, catalog_only, changed_since, force_exclude, fail_on, allow_empty, color, today, config_path, jobs, use_cache
-):
+    paths, fmt, output, catalog, catalog_only, changed_since, force_exclude, fail_on, allow_empty, color, today, config_path, jobs, use_cache,
+    fix, diff,
+):  # fmt: skip
     """Check SOP files: front matter against the schema, and every rule.
 
     PATHS are files or directories (searched for *.md); default: the config's
@@ -72,6 +81,8 @@ def lint(
     if catalog_only and not catalog:
         raise UsageError("--catalog-only and --no-catalog exclude each other")
     config = project_config(config_path)
+    if fix or diff:
+        _fix(paths, config, catalog, catalog_only, changed_since, force_exclude, allow_empty, diff)
     result = lint_paths(
         paths,
         config,
@@ -98,6 +109,29 @@ def lint(
     if fail_on == "never":
         sys.exit(EXIT_OK)
     sys.exit(EXIT_FINDINGS if result.errors or (fail_on == "warning" and result.warnings) else EXIT_OK)
+
+
+def _fix(paths, config, catalog, catalog_only, changed_since, force_exclude, allow_empty, diff):
+    """--fix: write the fixes and say what was fixed (stderr); --diff: print them and exit."""
+    from sopdocs.lint import fix as fixer
+
+    if catalog_only or changed_since:
+        raise UsageError(f"--{'diff' if diff else 'fix'} works on named paths or the catalog, not with --catalog-only or --changed-since")
+    found = fixer.fix_paths(paths, config, Path.cwd(), catalog_checks=catalog, force_exclude=force_exclude, allow_empty=allow_empty)
+    if diff:
+        click.echo("".join(item.diff() for item in found), nl=False)
+        click.echo(fixer.summary(found, done=False) if found else "nothing to fix", err=True)
+        sys.exit(EXIT_FINDINGS if found else EXIT_OK)
+    failed = list(fixer.write(found))
+    for message in failed:
+        click.echo(message, err=True)
+    written = [item for item in found if not any(m.startswith(f"{item.display_path}: ") for m in failed)]
+    for item in written:
+        for applied in item.fixes:
+            click.echo(f"{item.display_path}: fixed {applied.code} {applied.rule}: {applied.title}", err=True)
+    click.echo(fixer.summary(written), err=True)
+    if failed:
+        raise UsageError(f"could not write the fixes of {len(failed)} file(s)")
 
 
 @group(invoke_without_command=True)
@@ -139,4 +173,5 @@ def explain(rule_id):
         raise UsageError(exc.args[0]) from None
     more = "".join(f"; {trait}" for trait in registry.traits(rule))
     click.echo(f"{rule.code} {rule.id} (default severity: {rule.severity}, scope: {rule.scope}{more})\n")
+    click.echo(f"Fix: {rule.fix_doc}\n")
     click.echo(rule.doc)

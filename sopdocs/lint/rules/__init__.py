@@ -16,6 +16,10 @@ A rule module defines, as module constants:
   (on other files existing), ``BLOCKS_RUN`` (an error from it stops an export or a run;
   default true), ``OTHER_FORMATS`` (it applies to handbooks in another format; default
   true), ``PARSE`` (it reports on files whose front matter could not be read);
+- ``FIX``: whether and how it fixes what it reports, for its documentation:
+  ``"automatic — <what it changes>"`` for a rule with a ``fix(doc, source, ctx)`` hook
+  (which yields ``(title, edits)`` for the certain fixes of one document:
+  :mod:`sopdocs.lint.fix`), ``"none (<why>)"`` for the others;
 - optionally ``explain(problem)`` (a rule that reports what the parser found: the
   message of a :class:`~sopdocs.core.model.ParseProblem`) or ``SCHEMA_KEYWORDS`` and
   ``translate(error, recurse)`` (a rule that reports front-matter schema errors: the
@@ -70,6 +74,8 @@ class Rule:
     explain: Callable[[ParseProblem], str] | None = None
     schema_keywords: tuple[str, ...] = ()
     translate: Callable[..., list[SchemaIssue] | None] | None = None
+    fix: Callable[..., Iterator[Any]] | None = None
+    fix_doc: str = ""
 
     @property
     def static(self) -> bool:
@@ -84,7 +90,7 @@ class RuleModuleError(Exception):
 
 def _rule(module: ModuleType) -> Rule:
     name = module.__name__.rsplit(".", 1)[1]
-    missing = [attr for attr in ("ID", "CODE", "SEVERITY", "SCOPE", "check") if not hasattr(module, attr)]
+    missing = [attr for attr in ("ID", "CODE", "SEVERITY", "SCOPE", "FIX", "check") if not hasattr(module, attr)]
     if missing or not (module.__doc__ or "").strip():
         raise RuleModuleError(f"rule module {name} must define {', '.join(missing) or 'a docstring'}")
     if module.SEVERITY not in SEVERITIES or module.SCOPE not in SCOPES:
@@ -107,6 +113,8 @@ def _rule(module: ModuleType) -> Rule:
         explain=getattr(module, "explain", None),
         schema_keywords=tuple(getattr(module, "SCHEMA_KEYWORDS", ())),
         translate=getattr(module, "translate", None),
+        fix=getattr(module, "fix", None),
+        fix_doc=module.FIX,
     )
 
 
@@ -280,13 +288,17 @@ def reference_markdown() -> str:
         "`[tool.sopdocs.rules]` (or `rules:` in `sopdocs.yml`) by id or code: `\"off\"`, `\"warning\"`,",
         "`\"error\"`, or a table with `severity` and the rule's options.",
         "",
-        "| code | id | default | scope | summary |",
-        "| --- | --- | --- | --- | --- |",
+        "`sopdocs lint --fix` applies the fixes a rule marks \"Fix: automatic\" (only when they are",
+        "certain); `sopdocs lint --diff` shows them without writing (see docs/cli.md).",
+        "",
+        "| code | id | default | scope | fix | summary |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for rule in RULES.values():
-        out.append(f"| {rule.code} | [`{rule.id}`](#{rule.id}) | {rule.severity} | {rule.scope} | {sections(rule)['summary']} |")
+        fixable = "yes" if rule.fix is not None else ""
+        out.append(f"| {rule.code} | [`{rule.id}`](#{rule.id}) | {rule.severity} | {rule.scope} | {fixable} | {sections(rule)['summary']} |")
     for rule in RULES.values():
         body = rule.doc.replace("\n## ", "\n### ")
         header = " · ".join([f"`{rule.code}`", f"default severity **{rule.severity}**", f"scope {rule.scope}", *traits(rule)])
-        out += ["", f"## {rule.id}", "", header, "", body]
+        out += ["", f"## {rule.id}", "", header, "", f"Fix: {rule.fix_doc}", "", body]
     return "\n".join(out) + "\n"

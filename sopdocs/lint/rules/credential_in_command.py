@@ -41,6 +41,7 @@ ID = "credential-in-command"
 CODE = "SOP601"
 SEVERITY = "warning"
 SCOPE = "document"
+FIX = 'none (only the author knows where the secret should come from: a parameter, a secret store)'
 
 _VALUE = r"""['"]?(?![$'"{<])(?P<value>[^\s'"]{6,})"""
 # Each pattern names the secret itself `value` (what is judged a placeholder or not).

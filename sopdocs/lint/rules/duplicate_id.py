@@ -23,6 +23,7 @@ ID = "duplicate-id"
 CODE = "SOP501"
 SEVERITY = "error"
 SCOPE = "catalog"
+FIX = "none (which SOP keeps the id, and what the other is called, is the author's choice)"
 
 
 def check(docs, conf, ctx):

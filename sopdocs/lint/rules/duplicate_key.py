@@ -28,6 +28,7 @@ ID = "duplicate-key"
 CODE = "SOP004"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'none (which of the two values is meant is not certain)'
 PARSE = True
 
 

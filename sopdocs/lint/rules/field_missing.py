@@ -30,6 +30,8 @@ last_reviewed: 2026-10-01
 The finding points at the front matter's opening line (or the mapping that lacks the key).
 """
 
+import re
+
 from sopdocs.core.schema import SchemaIssue, field_name
 from sopdocs.lint.rules._common import schema_problems
 
@@ -37,6 +39,7 @@ ID = "field-missing"
 CODE = "SOP101"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "automatic — a missing `id` is added as the first key, from the file name (`rotate-certs.md` → `rotate-certs`; with parent directories when another SOP has that id or name, as `sopdocs migrate` does; not when the id is taken). Other missing keys: none (their values are the author's)"
 SCHEMA_KEYWORDS = ("required",)
 
 
@@ -52,3 +55,31 @@ def translate(error, recurse):
     described = error.schema.get("properties", {}).get(missing, {}).get("description", "")
     text = f"missing required key `{field_name(path + (missing,))}`"
     return [SchemaIssue(ID, path, f"{text}: {described}" if described else text)]
+
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def fix(doc, source, ctx):
+    """Add the `id` a file lacks, from its file name (unique in the catalog, when the
+    catalog is known), as the front matter's first key."""
+    from sopdocs.core.profiles import MAX_ID, id_from_path
+    from sopdocs.lint.fix import Edit
+
+    if "id" in doc.meta or not any(i.rule == ID and i.path == () and "`id`" in i.message for i in doc.schema_issues or ()):
+        return
+    new = ctx.new_id or id_from_path(doc.path)
+    if not _ID.match(new) or len(new) > MAX_ID or (ctx.catalog_ids is not None and new in ctx.catalog_ids):
+        return
+    if source.root is not None:
+        if source.root.flow_style:
+            return
+        line, col = source.position(source.root.start_mark)
+        if source.lines[line - 1][: col - 1].strip():
+            return
+        at = Edit(line, 1, line, 1, " " * (col - 1) + f"id: {new}" + source.newline)
+    elif source.empty:
+        at = Edit(2, 1, 2, 1, f"id: {new}" + source.newline)
+    else:
+        return
+    yield f"Add `id: {new}` (from the file name)", [at]

@@ -32,6 +32,7 @@ ID = "field-type"
 CODE = "SOP102"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'automatic — a plain value that YAML 1.1 reads as true/false or a number where a text is wanted is put in double quotes exactly as written (`owner: no` → `owner: "no"`, `version: 1.10` → `version: "1.10"`). Other wrong types: none'
 # `oneOf` too: a value that fits none of a key's forms (`rollback`: steps or `{sop: id}`)
 # is reported for the form the author evidently meant, judged by the value's type.
 SCHEMA_KEYWORDS = ("type", "oneOf")
@@ -71,3 +72,24 @@ def _one_of(error, path, name, recurse):
     if value is None:
         return [SchemaIssue(ID, path, f"`{name}` is empty; write {wanted}")]
     return [SchemaIssue(ID, path, f"`{name}` must be {wanted}, but YAML read {describe_value(value)}")]
+
+
+_QUOTABLE = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def fix(doc, source, ctx):
+    """Quote a plain value that YAML 1.1 read as true/false or a number where the
+    schema wants a text, keeping its characters exactly as written."""
+    from sopdocs.lint.fix import file_path
+
+    for issue in doc.schema_issues or ():
+        if issue.rule != ID or "put the value in quotes" not in issue.message:
+            continue
+        node = source.scalar(file_path(doc, issue.path))
+        if node is None or node.style is not None or node.tag not in _QUOTABLE:
+            continue
+        written = source.written(node)
+        if written != node.value or not written or any(c in written for c in "\\\"#:'"):
+            continue
+        read = "true or false" if node.tag.endswith("bool") else "a number"
+        yield f"Quote `{written}` (YAML 1.1 reads it as {read})", [source.replace(node, f'"{written}"')]

@@ -36,6 +36,7 @@ ID = "field-value"
 CODE = "SOP103"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "automatic — a `review_in` written in another spelling of the same period is rewritten in the schema's form (`6mo`, `6months`, `6 Months`, `1yr`, `six months` → `6 months`, `1 year`); `6m` (minutes or months?) and other values: none"
 # Every keyword that no other schema rule takes.
 SCHEMA_KEYWORDS = ("*",)
 
@@ -77,3 +78,42 @@ def translate(error, recurse):
     else:
         message = f"`{name}`: {error.message}"
     return [SchemaIssue(ID, path, message)]
+
+
+# How authors write review periods that the schema's `N unit(s)` does not accept, by
+# unit; `m` is left alone (minutes or months?).
+_UNITS = {
+    "d": "day", "day": "day", "days": "day",
+    "w": "week", "wk": "week", "wks": "week", "week": "week", "weeks": "week",
+    "mo": "month", "mos": "month", "mon": "month", "mth": "month", "mths": "month", "month": "month", "months": "month",
+    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+}  # fmt: skip
+_NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
+_SPELLING = re.compile(r"\s*([0-9]+|[a-z]+)\s*-?\s*([a-z]+)\.?\s*")
+
+
+def canonical_period(text):
+    """`6mo`, `6 Months`, `six months`, `1yr` -> `6 months`, ..., `1 year`; None when
+    the spelling is not certain (`6m`, `half a year`, `0 days`)."""
+    match = _SPELLING.fullmatch(text.lower()) if isinstance(text, str) else None
+    if not match:
+        return None
+    amount, unit = match.group(1), _UNITS.get(match.group(2))
+    number = int(amount) if amount.isdigit() else _NUMBERS.get(amount)
+    if unit is None or number is None or not 1 <= number <= 9999:
+        return None
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def fix(doc, source, ctx):
+    """Write a `review_in` period in the form the schema accepts (`6mo` -> `6 months`)."""
+    from sopdocs.lint.fix import requote
+
+    if "review_in" in doc.renamed or not any(i.rule == ID and i.path == ("review_in",) for i in doc.schema_issues or ()):
+        return
+    node = source.scalar(("review_in",))
+    if node is None or node.tag != "tag:yaml.org,2002:str" or node.style not in (None, "'", '"'):
+        return
+    period = canonical_period(node.value)
+    if period is not None and period != node.value and source.written(node) == requote(node, node.value):
+        yield f"Write `review_in: {node.value}` as `{period}`", [source.replace(node, requote(node, period))]

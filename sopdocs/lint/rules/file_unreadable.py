@@ -24,6 +24,7 @@ ID = "file-unreadable"
 CODE = "SOP001"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (the file's bytes are not text sopdocs can read)"
 PARSE = True
 
 

@@ -37,6 +37,7 @@ ID = "front-matter-missing"
 CODE = "SOP002"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (the keys and values are the author's; `sopdocs migrate` writes a front matter from another format)"
 PARSE = True
 
 

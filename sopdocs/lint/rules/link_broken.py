@@ -27,6 +27,7 @@ ID = "link-broken"
 CODE = "SOP503"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'none (where the link should point is not certain)'
 USES_OTHER_FILES = True
 
 

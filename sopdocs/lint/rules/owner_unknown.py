@@ -31,6 +31,7 @@ ID = "owner-unknown"
 CODE = "SOP105"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (which team owns the SOP is the author's call)"
 
 
 def check(doc, conf, ctx):

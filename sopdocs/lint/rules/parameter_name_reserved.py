@@ -36,6 +36,7 @@ ID = "parameter-name-reserved"
 CODE = "SOP106"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (the new name is the author's, and every use of the parameter changes with it)"
 
 
 def check(doc, conf, ctx):

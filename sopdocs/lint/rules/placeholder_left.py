@@ -27,6 +27,7 @@ ID = "placeholder-left"
 CODE = "SOP602"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (what the placeholder stands for is the author's)"
 
 MARKER = "TODO(sopdocs)"
 

@@ -29,6 +29,7 @@ ID = "review-due-soon"
 CODE = "SOP302"
 SEVERITY = "warning"
 SCOPE = "document"
+FIX = 'none (only a review sets `last_reviewed`)'
 USES_TODAY = True
 BLOCKS_RUN = False
 OPTIONS = {"days": {"type": "integer", "minimum": 0, "description": "the window in days (default: the config's due_soon_days)"}}

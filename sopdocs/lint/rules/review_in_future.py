@@ -26,6 +26,7 @@ ID = "review-in-future"
 CODE = "SOP303"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'none (the right date is not certain)'
 USES_TODAY = True
 
 

@@ -30,6 +30,7 @@ ID = "review-overdue"
 CODE = "SOP301"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'none (only a review sets `last_reviewed`)'
 USES_TODAY = True
 # An incident must not wait on a calendar: an overdue SOP can still be exported and run
 # (the runner shows and records the finding).

@@ -34,6 +34,7 @@ ID = "rollback-missing"
 CODE = "SOP201"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (the rollback is the author's to write)"
 OTHER_FORMATS = False  # other handbook formats have no place for a rollback
 SCHEMA_KEYWORDS = ("required", "minItems", "minLength")
 

@@ -27,6 +27,7 @@ ID = "rollback-unknown"
 CODE = "SOP202"
 SEVERITY = "error"
 SCOPE = "catalog"
+FIX = "automatic (with the catalog: `sopdocs lint --fix` without `--no-catalog`) — an id one or two typing mistakes away from exactly one SOP's id (not this SOP's) is corrected to it"
 
 
 def check(docs, conf, ctx):
@@ -42,3 +43,19 @@ def check(docs, conf, ctx):
             close = closest(target, list(ctx.catalog_ids))
             advice = f"did you mean `{close}`?" if close else "write the rollback SOP, or list the rollback steps here"
             yield doc, where, f"`rollback.sop` names `{target}`, but no SOP has that id; {advice}"
+
+
+def fix(doc, source, ctx):
+    """Correct `rollback: {sop: <id>}` when the id is a typo of one existing id."""
+    from sopdocs.lint.fix import file_path, requote, unique_closest
+
+    rollback = doc.meta.get("rollback")
+    if ctx.catalog_ids is None or not isinstance(rollback, dict) or not isinstance(rollback.get("sop"), str):
+        return
+    target = rollback["sop"]
+    if target in ctx.catalog_ids or target == doc.sop_id:
+        return
+    new = unique_closest(target, sorted(ctx.catalog_ids - {doc.sop_id}))
+    node = source.scalar(file_path(doc, ("rollback", "sop")))
+    if new and node is not None and node.tag == "tag:yaml.org,2002:str" and source.written(node) == requote(node, target):
+        yield f"Correct `{target}` to `{new}`", [source.replace(node, requote(node, new))]

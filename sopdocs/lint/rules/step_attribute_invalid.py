@@ -34,6 +34,7 @@ ID = "step-attribute-invalid"
 CODE = "SOP404"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'none (what the attribute was meant to be is not certain)'
 OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 DURATION = re.compile(r"^(?=\d)([1-9][0-9]*h)?([1-9][0-9]*m)?([1-9][0-9]*s)?$")

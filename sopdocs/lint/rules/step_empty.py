@@ -33,6 +33,7 @@ ID = "step-empty"
 CODE = "SOP402"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (the step's content is the author's)"
 OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 

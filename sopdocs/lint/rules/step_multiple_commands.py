@@ -37,6 +37,7 @@ ID = "step-multiple-commands"
 CODE = "SOP403"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (how to split the step is the author's)"
 OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 

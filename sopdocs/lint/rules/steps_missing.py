@@ -28,6 +28,7 @@ ID = "steps-missing"
 CODE = "SOP401"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = "none (the steps are the author's)"
 OTHER_FORMATS = False  # other handbook formats have no steps in the sopdocs sense
 
 

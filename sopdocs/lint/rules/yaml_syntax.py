@@ -31,6 +31,7 @@ ID = "yaml-syntax"
 CODE = "SOP003"
 SEVERITY = "error"
 SCOPE = "document"
+FIX = 'none (what the text was meant to say is not certain)'
 PARSE = True
 
 

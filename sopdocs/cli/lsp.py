@@ -17,10 +17,14 @@ def lsp(stdio: bool) -> None:
     too), completion, hover, go to definition and quick fixes. It talks LSP over
     stdin/stdout; editors start it (docs/editors.md). Review dates are judged as of
     $SOPDOCS_TODAY, else the clock. Needs pygls: `pip install 'sopdocs[lsp]'`."""
-    try:
-        import pygls  # noqa: F401
-    except ImportError:
-        raise UsageError(f"`sopdocs lsp` needs pygls, which is not installed; install it with: {INSTALL}") from None
+    import importlib.util
+    from pathlib import Path
+
+    if importlib.util.find_spec("pygls") is None:
+        raise UsageError(f"`sopdocs lsp` needs pygls, which is not installed; install it with: {INSTALL}")
+    from sopdocs.lsp.catalog import prefetch
+
+    prefetch(Path.cwd())  # read the catalog while pygls is imported
     from sopdocs.lsp.server import main
 
     main()

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +40,10 @@ class Catalog:
     disk: dict[Path, SopDocument] = field(default_factory=dict, init=False)  # facts of the files on disk
     open: dict[Path, SopDocument] = field(default_factory=dict, init=False)  # full parses of open buffers
     _values: dict[Path, dict[str, str]] = field(default_factory=dict, init=False)  # owner/title read from disk
+    load_seconds: float = field(default=0.0, init=False)  # how long the last load took
 
     def __post_init__(self) -> None:
+        self.root = self.key(self.root)
         self.load_config()
 
     # --- loading ------------------------------------------------------------------------
@@ -60,6 +64,7 @@ class Catalog:
     def load(self) -> int:
         """Read the facts of every SOP of the catalog (the lint cache makes this about as
         fast as a warm `sopdocs lint`). Returns how many files."""
+        started = time.perf_counter()
         collecting = gc.isenabled()
         gc.disable()  # as sopdocs lint: many long-lived objects, few cycles
         try:
@@ -83,6 +88,7 @@ class Catalog:
                 gc.enable()
         self.disk = disk
         self._values.clear()
+        self.load_seconds = time.perf_counter() - started
         return len(disk)
 
     def today(self) -> dt.date:
@@ -93,10 +99,9 @@ class Catalog:
 
     @staticmethod
     def key(path: Path) -> Path:
-        try:
-            return path.resolve()
-        except OSError:
-            return path
+        """How a file is known: its absolute, normalised path (not resolved: resolving
+        every file of a large catalog costs more than reading its facts from the cache)."""
+        return Path(os.path.normpath(os.path.abspath(path)))
 
     def is_config(self, path: Path) -> bool:
         return path.name in YAML_NAMES or path.name == "pyproject.toml"
@@ -237,3 +242,39 @@ def _scan_front(path: Path) -> dict[str, str]:
 
 def is_sop_name(path: Path, config: Config) -> bool:
     return has_extension(path.name, config)
+
+
+# --- reading the catalog while the server starts ---------------------------------------------
+
+_prefetch: dict[str, object] = {}
+
+
+def prefetch(root: Path) -> None:
+    """Start reading the catalog of ``root`` (where editors start the server: the
+    workspace) in a thread, while the protocol library is imported; the server takes it
+    if its workspace is ``root`` (:func:`prefetched`)."""
+    import threading
+
+    def run() -> None:
+        try:
+            catalog = Catalog(root)
+            catalog.load()
+            _prefetch["catalog"] = catalog
+        except Exception:  # noqa: BLE001 - the server reads the catalog itself then
+            _prefetch["catalog"] = None
+
+    thread = threading.Thread(target=run, name="sopdocs-catalog", daemon=True)
+    _prefetch["thread"] = thread
+    thread.start()
+
+
+def prefetched(root: Path) -> Catalog | None:
+    """The catalog :func:`prefetch` read, if it is ``root``'s (waiting for it)."""
+    thread = _prefetch.pop("thread", None)
+    if thread is None:
+        return None
+    thread.join()  # type: ignore[attr-defined]
+    catalog = _prefetch.pop("catalog", None)
+    if isinstance(catalog, Catalog) and catalog.root == Catalog.key(root):
+        return catalog
+    return None

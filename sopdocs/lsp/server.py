@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from pygls.uris import to_fs_path
 
 from sopdocs import __version__
 from sopdocs.lsp import features
-from sopdocs.lsp.catalog import Catalog
+from sopdocs.lsp.catalog import Catalog, prefetched
 
 DEBOUNCE = 0.05  # seconds of quiet after a change before the file is checked again
 FACT_KEYS = ("id", "related", "rollback")  # what other SOPs' catalog-wide findings read of an SOP
@@ -48,13 +47,16 @@ class SopdocsServer(LanguageServer):
         return self._catalog
 
     def start_catalog(self) -> None:
-        started = time.perf_counter()
-        catalog = Catalog(self.root or Path.cwd())
+        root = self.root or Path.cwd()
+        catalog = prefetched(root)
+        if catalog is None:
+            catalog = Catalog(root)
+            catalog.load()
         self._catalog = catalog
         if catalog.config_error:
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"sopdocs: {catalog.config_error}; using the defaults"))
-        count = catalog.load()
-        self.say(f"sopdocs {__version__}: {count} SOPs in the catalog ({catalog.config.where}), read in {time.perf_counter() - started:.2f} s")
+        count = len(catalog.disk)
+        self.say(f"sopdocs {__version__}: {count} SOPs in the catalog ({catalog.config.where}), read in {catalog.load_seconds:.2f} s")
 
     def say(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_log_message(types.LogMessageParams(kind, message))

@@ -20,7 +20,11 @@ def lsp(stdio: bool) -> None:
     import importlib.util
     from pathlib import Path
 
-    if importlib.util.find_spec("pygls") is None:
+    try:
+        missing = importlib.util.find_spec("pygls") is None
+    except (ImportError, ValueError):  # a broken or blocked install
+        missing = True
+    if missing:
         raise UsageError(f"`sopdocs lsp` needs pygls, which is not installed; install it with: {INSTALL}")
     from sopdocs.lsp.catalog import prefetch
 

@@ -39,3 +39,14 @@ def test_neovim_snippets_name_the_command():
     for snippet in snippets:
         assert 'cmd = { "sopdocs", "lsp" }' in snippet
         assert snippet.count("(") == snippet.count(")") and snippet.count("{") == snippet.count("}")
+
+
+def test_without_pygls_the_command_says_how_to_install_it():
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['pygls'] = None; from sopdocs.cli import main; main(['lsp'])"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert proc.returncode == 2
+    assert "needs pygls" in proc.stderr and "pip install 'sopdocs[lsp]'" in proc.stderr

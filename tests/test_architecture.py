@@ -20,7 +20,8 @@ ALLOWED = {
     "health": {"core", "run", "errors"},
     "author": {"core", "lint", "errors"},
     "site": {"core", "lint", "health", "run", "errors"},
-    "cli": {"core", "lint", "export", "run", "health", "author", "site", "errors"},
+    "lsp": {"core", "lint", "errors"},
+    "cli": {"core", "lint", "export", "run", "health", "author", "site", "lsp", "errors"},
     "errors": set(),
     "__main__": {"cli"},
 }

@@ -2,7 +2,7 @@
 
 One module per command group: :mod:`.lint` (lint, rules), :mod:`.author` (new, schema,
 migrate), :mod:`.site` (build, serve, generate), :mod:`.export`, :mod:`.run` (run,
-audit), :mod:`.health` (report, metrics); what they share is in :mod:`.options`.
+audit), :mod:`.health` (report, metrics), :mod:`.lsp` (the language server); what they share is in :mod:`.options`.
 
 Exit codes: 0 no error-level finding; 1 error-level findings; 2 usage or
 configuration error (every :class:`sopdocs.errors.SopdocsError`, turned into a message
@@ -25,6 +25,7 @@ from sopdocs.cli.author import migrate, new, schema
 from sopdocs.cli.export import export
 from sopdocs.cli.health import metrics, report
 from sopdocs.cli.lint import lint, rules
+from sopdocs.cli.lsp import lsp
 from sopdocs.cli.options import group
 from sopdocs.cli.run import audit, run
 from sopdocs.cli.site import build, generate, serve
@@ -37,7 +38,7 @@ def cli() -> None:
     """Standard Operating Procedures as code: lint, render and export SOPs."""
 
 
-for _command in (lint, rules, schema, new, build, generate, serve, export, run, audit, report, migrate, metrics):
+for _command in (lint, rules, schema, new, build, generate, serve, export, run, audit, report, migrate, metrics, lsp):
     cli.add_command(_command)
 
 

@@ -250,13 +250,29 @@ def _lint_files(
     document_checks: bool,
     options: Options | None,
 ) -> Any:
-    from sopdocs.core.progress import Progress
-    from sopdocs.lint.cache import LintCache, cache_dir, enabled_in, fingerprint
     from sopdocs.lint.engine import LintResult
 
     options = options or Options()
     paths = [*files, *catalog]
     displays = display_paths(paths, cwd)
+    results, reanalyse, store = entries(paths, displays, config, today, cwd, options)
+    findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
+    if store is not None:
+        store.save()
+    return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+
+
+def entries(
+    paths: list[Path], displays: list[str], config: Any, today: dt.date, cwd: Path, options: Options | None = None
+) -> tuple[list[Any], Any, Any]:
+    """Each file's (sha256, cache entry), from the lint cache or analysed (in worker
+    processes when there are many): ``(results, reanalyse, store)``. ``reanalyse(index)``
+    analyses a file again when its cache entry turns out unusable; ``store`` (None without
+    a cache) is to be saved by the caller when done."""
+    from sopdocs.core.progress import Progress
+    from sopdocs.lint.cache import LintCache, cache_dir, enabled_in, fingerprint
+
+    options = options or Options()
     store = None
     if options.cache or (options.cache is None and enabled_in(config)):
         store = LintCache(options.cache_dir or cache_dir(config, cwd), fingerprint(config))
@@ -291,10 +307,7 @@ def _lint_files(
             store.put(sha, entry)
         return sha, entry
 
-    findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
-    if store is not None:
-        store.save()
-    return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+    return results, reanalyse, store
 
 
 def combine(

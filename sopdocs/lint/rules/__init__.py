@@ -277,6 +277,15 @@ def traits(rule: Rule) -> list[str]:
     return found
 
 
+# Where the rule reference (docs/rules.md) is published: each rule is a `## <id>` heading.
+DOCS_URL = "https://github.com/sopdocs/sopdocs/blob/main/docs/rules.md"
+
+
+def docs_url(rule: Rule) -> str:
+    """The address of the rule's section in the rule reference."""
+    return f"{DOCS_URL}#{rule.id}"
+
+
 def reference_markdown() -> str:
     """The rule reference page (docs/rules.md), generated from the rule modules."""
     out = [

@@ -188,3 +188,20 @@ rollback: [b]
     # `owner: 7` on line 6 is the mapping's own key; the merged `owner: 42` (line 3) is ignored.
     assert (6, 1, "field-type") in found
     assert not any(line == 3 and rule == "field-type" for line, _, rule in found)
+
+
+@pytest.mark.parametrize("day", ["9999-07-01", "9999-12-31", "0001-01-01"])
+def test_review_dates_at_the_ends_of_the_calendar_are_findings_not_crashes(day, tmp_path):
+    """A review date whose next review falls past year 9999 (or whose due-soon day falls
+    before year 1) is reported, never a traceback (found by tests/fuzz)."""
+    from sopdocs.core.review import review_state
+
+    state = review_state({"last_reviewed": day, "review_in": "6 months"}, dt.date(2026, 11, 26), due_soon_days=30)
+    assert state.last_reviewed.isoformat() == day
+    path = tmp_path / "far.md"
+    path.write_text(
+        f"---\nid: far\ntitle: Far\nowner: team-a\nlast_reviewed: {day}\npreconditions: [a]\nrollback: [b]\n---\n# Far\n\n## Steps\n\n1. x\n",
+        encoding="utf-8",
+    )
+    result = cli("lint", str(path), "--today", "2026-11-26", cwd=tmp_path)
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr

@@ -89,7 +89,10 @@ def _review_state(last_reviewed: Any, review_in: Any, today: dt.date, default_re
     period = parse_period(review_in) or parse_period(default_review_in)
     if last is None or period is None:
         return ReviewState(last, None, UNKNOWN, None)
-    due = last + period
+    try:
+        due = last + period
+    except (OverflowError, ValueError):  # past the calendar's end (a review "in" 9999): review-in-future reports it
+        return ReviewState(last, None, CURRENT, None)
     left = (due - today).days
     if left < 0:
         state = OVERDUE
@@ -97,4 +100,8 @@ def _review_state(last_reviewed: Any, review_in: Any, today: dt.date, default_re
         state = DUE_SOON
     else:
         state = CURRENT
-    return ReviewState(last, due, state, left, due - dt.timedelta(days=due_soon_days))
+    try:
+        soon = due - dt.timedelta(days=due_soon_days)
+    except OverflowError:  # before the calendar's start
+        soon = dt.date.min
+    return ReviewState(last, due, state, left, soon)

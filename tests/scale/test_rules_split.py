@@ -18,7 +18,11 @@ OUTSIDE = re.compile(r"ctx\.today|doc_review|review_state|\.is_file\(|\.exists\(
 
 @pytest.mark.parametrize("rule", [r for r in registry.RULES.values() if r.scope == "document"], ids=lambda r: r.id)
 def test_document_rules_reading_the_outside_say_so(rule):
-    uses_outside = bool(OUTSIDE.search(inspect.getsource(rule.module)))
+    source = inspect.getsource(rule.module)
+    fix = getattr(rule.module, "fix", None)
+    if callable(fix):  # `lint --fix` runs on its own file, never in the split: its hook may read the file's path
+        source = source.replace(inspect.getsource(fix), "")
+    uses_outside = bool(OUTSIDE.search(source))
     assert uses_outside == (not rule.static), rule.id
     assert (rule.id in workers.dynamic_rule_ids()) == (not rule.static)
 

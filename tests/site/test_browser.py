@@ -609,8 +609,10 @@ def test_search_works_when_the_site_is_served_under_a_subpath(new_tab, site_buil
 
 def test_opened_from_disk_the_filters_and_checklists_still_work(tab, site_build):
     page = tab.page
-    page.goto((site_build.site / "search" / "index.html").as_uri())
+    page.goto((site_build.site / "search" / "index.html").as_uri() + "?q=quokka")
     assert "sopdocs build --offline" in page.locator("[data-sop-search] .sop-search-note").inner_text()
+    page.wait_for_function("() => document.querySelector('[data-sop-search] .sop-search-input').getAttribute('data-sop-searched') === 'quokka'")
+    assert page.locator("[data-sop-search]").inner_text().count("sopdocs build --offline") == 1  # said once
     page.goto((site_build.site / "index.html").as_uri())
     page.fill(SEARCH_INPUT, "quokka")
     page.wait_for_function("() => document.getElementById('sop-hsearch-input').getAttribute('data-sop-searched') === 'quokka'")

@@ -218,7 +218,9 @@
       }).catch(function (error) {
         if (mine !== sequence) { return; }
         list.textContent = "";
-        message.textContent = error.message;
+        /* The Search page says it once, above the box (setupPageBox). */
+        var said = panel.parentNode && panel.parentNode.querySelector(".sop-search-note");
+        message.textContent = said && said.textContent === error.message ? "" : error.message;
         input.setAttribute("data-sop-searched", query);
       });
     }

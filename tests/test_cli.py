@@ -229,12 +229,16 @@ def test_rules_lists_every_rule(tmp_path):
     assert len(lines) == len(registry.RULES) == 24
     for line, rule in zip(lines, registry.RULES.values()):
         assert line.split()[:3] == [rule.code, rule.id, rule.severity]
+        assert (line.split()[3] == "fix") == (rule.fix is not None), line
 
 
 def test_rules_as_json(tmp_path):
     rows = json.loads(cli("rules", "--format", "json", cwd=tmp_path).stdout)
     assert [r["id"] for r in rows] == list(registry.RULES)
-    assert all(set(r) == {"code", "id", "severity", "scope", "summary"} for r in rows)
+    assert all(set(r) == {"code", "id", "severity", "scope", "fixable", "summary"} for r in rows)
+    fixable = {r["id"] for r in rows if r["fixable"]}
+    assert fixable == {r.id for r in registry.RULES.values() if r.fix is not None}
+    assert {"field-unknown", "related-unknown"} <= fixable and "review-overdue" not in fixable
 
 
 @pytest.mark.parametrize("name", ["rollback-missing", "SOP201", "sop201"])

@@ -150,7 +150,14 @@ def rules(ctx, fmt):
         click.echo(registry.reference_markdown(), nl=False)
         return
     rows = [
-        {"code": r.code, "id": r.id, "severity": r.severity, "scope": r.scope, "summary": registry.sections(r)["summary"]}
+        {
+            "code": r.code,
+            "id": r.id,
+            "severity": r.severity,
+            "scope": r.scope,
+            "fixable": r.fix is not None,  # `sopdocs lint --fix` fixes some of what it reports
+            "summary": registry.sections(r)["summary"],
+        }
         for r in registry.RULES.values()
     ]
     if fmt == "json":
@@ -158,7 +165,8 @@ def rules(ctx, fmt):
         return
     width = max(len(r["id"]) for r in rows)
     for row in rows:
-        click.echo(f"{row['code']}  {row['id']:<{width}}  {row['severity']:<7}  {row['summary']}")
+        fix = "fix" if row["fixable"] else "   "
+        click.echo(f"{row['code']}  {row['id']:<{width}}  {row['severity']:<7}  {fix}  {row['summary']}")
 
 
 @rules.command()

@@ -61,7 +61,7 @@ def test_the_new_rule_is_listed_and_documented(package, tmp_path):
     listed = sopdocs(package, tmp_path, "rules", "--format", "json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
-    assert {"code": "SOP499", "id": "step-tbd", "severity": "warning", "scope": "document", "summary": "A step still says TBD."} in rows
+    assert {"code": "SOP499", "id": "step-tbd", "severity": "warning", "scope": "document", "fixable": False, "summary": "A step still says TBD."} in rows
     assert [row["code"] for row in rows] == sorted(row["code"] for row in rows)
     explained = sopdocs(package, tmp_path, "rules", "explain", "SOP499")
     assert explained.stdout.startswith("SOP499 step-tbd (default severity: warning, scope: document)")

@@ -160,8 +160,7 @@ def is_index_name(path: Path) -> bool:
 def id_from_path(path: Path) -> str:
     """An SOP id for a file that has none: `manual/alerts/foo.html.md.erb` -> `foo`;
     `_index.md` and `index.md` take their directory's name. Unique only within a
-    directory: `sopdocs migrate` adds parent directories where names collide
-    (:func:`sopdocs.author.migrate.planned_ids`)."""
+    directory: :func:`unique_ids` adds parent directories where names collide."""
     name = file_stem(path)
     if name in INDEX_NAMES:
         name = path.parent.name or name
@@ -198,17 +197,26 @@ def unique_ids(files: dict[Path, tuple[bool, str | None]]) -> dict[Path, str]:
     if not candidates:
         return {}
     base = Path(os.path.commonpath([p.parent for p in pool]))
-    options = {p: _id_options(p, base) for p in candidates}
+    # Each file starts with its name (the first of its options); the longer options are
+    # worked out only for the files of a clash, a few in a real catalog.
+    current = {p: id_from_path(p) for p in candidates}
+    options: dict[Path, list[str]] = {}
+
+    def options_of(path: Path) -> list[str]:
+        if path not in options:
+            options[path] = _id_options(path, base)
+        return options[path]
+
     level = dict.fromkeys(candidates, 0)
     while True:
-        current = {p: options[p][level[p]] for p in candidates}
         counts = Counter(current.values())
         clash = [p for p in candidates if counts[current[p]] > 1 or current[p] in taken or current[p] in names]
-        movable = [p for p in clash if level[p] + 1 < len(options[p])]
+        movable = [p for p in clash if level[p] + 1 < len(options_of(p))]
         if not movable:
             break
         for path in movable:
             level[path] += 1
+            current[path] = options[path][level[path]]
     used = taken | set(current.values())
     groups: dict[str, list[Path]] = {}
     for path in candidates:  # in path order

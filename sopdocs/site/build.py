@@ -66,7 +66,7 @@ def read_docs(docs_dir: Path, project: Config, cwd: Path) -> dict[str, SopDocume
     `.md.erb`), parsed, keyed by the page path sopdocs gives it (`foo.html.md.erb` ->
     `foo.md`, as the plugin does; sopdocs.site.urls.page_src). A file whose page path is
     another file's is left out, with a warning, as in the plugin."""
-    from sopdocs.site.urls import page_src
+    from sopdocs.site.urls import handbook_pages
 
     found: dict[str, Path] = {}
     paths = sorted(p for p in docs_dir.rglob("*") if p.is_file() and p.name.endswith(tuple(project.extensions)))
@@ -75,14 +75,10 @@ def read_docs(docs_dir: Path, project: Config, cwd: Path) -> dict[str, SopDocume
         if any(part.startswith(".") for part in relative.parts):
             continue
         found[relative.as_posix()] = path
-    docs = {}
-    for src, path in found.items():
-        page = page_src(src)
-        if page != src and page in found:
-            print(f"WARNING -  sopdocs: {src} is not a page: {page} exists too (rename one of them)", file=sys.stderr)
-            continue
-        docs[page] = parse_file(path, display_path(path, cwd), project)
-    return docs
+    renamed, clashes = handbook_pages(found, found, project.extensions)
+    for src, page in clashes.items():
+        print(f"WARNING -  sopdocs: {src} is not a page: {page} exists too (rename one of them)", file=sys.stderr)
+    return {renamed.get(src, src): parse_file(path, display_path(path, cwd), project) for src, path in found.items() if src not in clashes}
 
 
 def lint_for_build(docs: dict[str, SopDocument], project: Config, today: dt.date, strict: bool, drafts_warn: bool) -> BuildReport:
@@ -112,14 +108,17 @@ def make_site(
     use_directory_urls: bool = True,
     metrics=None,
     contact_links: dict[str, str] | None = None,
+    fallback: dict[str, str] | None = None,
 ) -> model.Site:
+    """The site of the readable ``docs``. ``fallback``: the ids of SOPs without one
+    (model.fallback_ids over every file, readable or not; worked out here if not given)."""
     readable = {src: doc for src, doc in docs.items() if doc.meta is not None}
     return model.build_site(
         readable,
         today,
         project.review_in,
         project.due_soon_days,
-        fallback=model.fallback_ids(docs),  # over every file, as the plugin's workers see them
+        fallback=model.fallback_ids(docs) if fallback is None else fallback,  # over every file, as the plugin's workers see them
         title=title,
         use_directory_urls=use_directory_urls,
         metrics=metrics,

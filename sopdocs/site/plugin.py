@@ -34,7 +34,7 @@ from sopdocs.site.csp import add_policy
 from sopdocs.site.model import fallback_ids
 from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
 from sopdocs.site.search import IndexJob
-from sopdocs.site.urls import page_src
+from sopdocs.site.urls import handbook_pages
 
 log = get_plugin_logger(__name__)
 
@@ -155,7 +155,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             if self.index_job is not None:
                 self.index_job.start()  # indexes on the cores left idle while the pages are made
             self.site = make_site(
-                docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics, self.contact_links
+                docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics, self.contact_links, fallback
             )
             with Progress("writing SOP pages", len(self.site.entries)) as progress:
                 pool.advance = progress.advance
@@ -191,7 +191,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         erb = hugo = 0
         for entry in self.site.entries:
             if "<%" in entry.doc.text or "{{" in entry.doc.text:
-                removed = template_code.strip(entry.doc.text, entry.title, erb=template_code.is_erb(str(entry.doc.path)))[1]
+                removed = template_code.strip_sop(entry.doc, entry.title)[1]
                 erb += bool(removed.erb)
                 hugo += bool(removed.shortcodes)
         if erb or hugo:
@@ -207,21 +207,13 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         static files, and `.html.md` pages whose directory URL (`x.html/`) would collide
         with a file of the same name, become `x.md` pages (sopdocs.site.urls.page_src),
         read from where they are. Returns their new source paths."""
-        taken = {f.src_uri for f in files}
-        renamed: set[str] = set()
-        for file in list(files):
-            if file.generated_by or not file.abs_src_path or not file.src_uri.endswith(tuple(extensions)):
-                continue
-            new = page_src(file.src_uri)
-            if new == file.src_uri:
-                continue
-            if new in taken:
-                log.warning(f"{file.src_uri} is not a page: {new} exists too (rename one of them)")
-                continue
-            files.remove(file)
-            files.append(File.generated(config, new, abs_src_path=file.abs_src_path, inclusion=InclusionLevel.NOT_IN_NAV))
-            taken.add(new)
-            renamed.add(new)
+        own = {f.src_uri: f for f in files if not f.generated_by and f.abs_src_path}
+        renamed, clashes = handbook_pages(own, (f.src_uri for f in files), extensions)
+        for src, new in clashes.items():
+            log.warning(f"{src} is not a page: {new} exists too (rename one of them)")
+        for src, new in renamed.items():
+            files.remove(own[src])
+            files.append(File.generated(config, new, abs_src_path=own[src].abs_src_path, inclusion=InclusionLevel.NOT_IN_NAV))
         # A file published where a page's folder goes (`x` beside `x.md`, whose page is
         # `x/index.html`) would stop MkDocs with a traceback: it is left out, said so.
         folders = {posixpath.dirname(f.dest_uri): f.src_uri for f in files.documentation_pages() if f.dest_uri.endswith("/index.html")}
@@ -229,7 +221,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             if not file.is_documentation_page() and file.dest_uri in folders:
                 log.warning(f"{file.src_uri} is not published: the page {folders[file.dest_uri]} is at the same path")
                 files.remove(file)
-        return renamed
+        return set(renamed.values())
 
     def on_page_read_source(self, page, config):
         if self.rendering is None and self.config.enabled:

@@ -62,7 +62,7 @@ def record_text(entry: Entry) -> str:
     from the front matter, and one sentence of who owns it and how it is tagged (so a
     search for an owner, a tag or an id finds it)."""
     doc, meta, front = entry.doc, entry.meta, entry.front
-    text = template_code.strip(doc.text, entry.title, erb=template_code.is_erb(str(doc.path)))[0]
+    text = template_code.strip_sop(doc, entry.title)[0]
     parts = [_plain_text("\n".join(text.split("\n")[doc.body_line - 1 :]), entry.title)]
     for key, label in (("preconditions", "Precondition"), ("rollback", "Rollback")):
         items = meta.get(key)

@@ -84,7 +84,7 @@ def page_doc(entry: Entry) -> SopDocument:
     taken out, line numbers kept (sopdocs.site.template_code), its body parsed again
     when that changed anything (a shortcode line can read as a heading underline)."""
     doc = entry.doc
-    text, removed = template_code.strip(doc.text, entry.title, erb=template_code.is_erb(str(doc.path)))
+    text, removed = template_code.strip_sop(doc, entry.title)
     return with_body(doc, text) if removed else doc
 
 

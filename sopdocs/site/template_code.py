@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sopdocs.core.model import SopDocument
+
 _ERB = re.compile(r"<%(?!%)(=|-)?(.*?)-?%>", re.DOTALL)
 _ERB_TITLE = re.compile(r"^\s*(current_page|page)\.data\.title\s*$")
 _ESCAPED_SHORTCODE = re.compile(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", re.DOTALL)
@@ -92,5 +94,6 @@ def strip(text: str, title: str = "", erb: bool = True) -> tuple[str, Removed]:
     return text, Removed(erb_count, shortcodes)
 
 
-def is_erb(path: str) -> bool:
-    return path.endswith(".erb")
+def strip_sop(doc: SopDocument, title: str) -> tuple[str, Removed]:
+    """The SOP's text without template code: ERB counts as code in an ERB file only."""
+    return strip(doc.text, title, erb=doc.path.name.endswith(".erb"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import functools
 import posixpath
+from collections.abc import Iterable
+from pathlib import PurePosixPath
 
+from sopdocs.core.profiles import file_stem
 from sopdocs.core.text import slugify
 
 
@@ -59,17 +62,30 @@ def tag_url(tag: str, use_directory_urls: bool = True) -> str:
     return page_url(tag_src(tag), use_directory_urls)
 
 
-# What other generators put after a page's name: tech-docs-gem (Middleman) pages are
-# `name.html.md` or `name.html.md.erb`.
-_HANDBOOK_SUFFIXES = (".erb", ".md", ".html")
-
-
 def page_src(src: str) -> str:
     """The page path sopdocs gives a handbook's file: `a/foo.html.md.erb` and
-    `a/foo.html.md` -> `a/foo.md` (a page at `a/foo/`, where MkDocs would make
-    `a/foo.html/` of the second and skip the first); `a/foo.md` stays."""
+    `a/foo.html.md` (tech-docs-gem's names) -> `a/foo.md` (a page at `a/foo/`, where
+    MkDocs would make `a/foo.html/` of the second and skip the first); `a/foo.md` stays."""
     head, name = posixpath.split(src)
-    stem = name
-    for suffix in _HANDBOOK_SUFFIXES:
-        stem = stem.removesuffix(suffix)
-    return posixpath.join(head, f"{stem or name}.md")
+    return posixpath.join(head, f"{file_stem(PurePosixPath(name)) or name}.md")
+
+
+def handbook_pages(candidates: Iterable[str], taken: Iterable[str], extensions: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Which of the ``candidates`` (docs-relative files with one of the config's
+    ``extensions``) become pages under another name (:func:`page_src`), in path order;
+    ``taken``: every path of the docs. Returns (file -> its page path, file -> the page
+    path another file has already: left out)."""
+    ends = tuple(extensions)
+    used = set(taken)
+    renamed: dict[str, str] = {}
+    clashes: dict[str, str] = {}
+    for src in sorted(candidates):
+        new = page_src(src)
+        if not src.endswith(ends) or new == src:
+            continue
+        if new in used:
+            clashes[src] = new
+        else:
+            used.add(new)
+            renamed[src] = new
+    return renamed, clashes

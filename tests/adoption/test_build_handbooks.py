@@ -163,3 +163,12 @@ def test_a_stray_file_where_a_page_goes_is_left_out_with_a_warning(tmp_path):
         "runbooks/prometheus-operator/PrometheusOperatorSyncFailed.md is at the same path"
     ) in result.stderr
     assert (project / "site/runbooks/prometheus-operator/PrometheusOperatorSyncFailed/index.html").is_file()
+
+
+def test_a_file_whose_page_name_is_taken_is_left_out_and_said():
+    from sopdocs.site.urls import handbook_pages
+
+    files = ["a.html.md", "a.html.md.erb", "b.md", "b.html.md", "c.html.md.erb", "img/x.png"]
+    renamed, clashes = handbook_pages(files, files, [".md", ".md.erb"])
+    assert renamed == {"a.html.md": "a.md", "c.html.md.erb": "c.md"}
+    assert clashes == {"a.html.md.erb": "a.md", "b.html.md": "b.md"}  # the first in path order keeps the name

@@ -252,6 +252,15 @@
     this.first = function () { return list.querySelector("a.sop-result-link"); };
   }
 
+  function searchInput(id, className) {
+    var input = el("input", className);
+    input.type = "search";
+    input.id = id;
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    return input;
+  }
+
   /* --- the header box on every page -------------------------------------------------- */
 
   function setupHeader() {
@@ -261,12 +270,8 @@
     form.setAttribute("role", "search");
     var label = el("label", "sop-visually-hidden", "Search SOPs");
     label.htmlFor = "sop-hsearch-input";
-    var input = el("input", "sop-search-input sop-hsearch-input");
-    input.type = "search";
-    input.id = "sop-hsearch-input";
+    var input = searchInput("sop-hsearch-input", "sop-search-input sop-hsearch-input");
     input.placeholder = "Search SOPs  ( / )";
-    input.autocomplete = "off";
-    input.spellcheck = false;
     input.setAttribute("aria-controls", "sop-hsearch-panel");
     input.setAttribute("aria-keyshortcuts", "/");
     var panel = el("div", "sop-hsearch-panel");
@@ -323,11 +328,7 @@
     container.setAttribute("data-sop-search-ready", "");
     var label = el("label", "sop-search-label", "Search SOPs: title, id, owner, tag, words in steps");
     label.htmlFor = "sop-search-page-input";
-    var input = el("input", "sop-search-input");
-    input.type = "search";
-    input.id = "sop-search-page-input";
-    input.autocomplete = "off";
-    input.spellcheck = false;
+    var input = searchInput("sop-search-page-input", "sop-search-input");
     var panel = el("div", "sop-search-panel");
     container.appendChild(label);
     container.appendChild(input);

@@ -24,7 +24,7 @@ from sopdocs.core.config import Config
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_bytes
 from sopdocs.core.review import DEFAULT_REVIEW_IN
-from sopdocs.lint.changed import _parse_front_matter_only as front_matter_only
+from sopdocs.lint.changed import parse_front_matter_only as front_matter_only
 from sopdocs.lint.rules import explain
 
 PRECONDITIONS_PLACEHOLDER = (

@@ -57,7 +57,7 @@ def lint_changed(
     by_path = {d.path: d for d in changed_docs}
     for path in catalog_paths:
         if path not in by_path:
-            by_path[path] = _parse_front_matter_only(path, config, cwd)
+            by_path[path] = parse_front_matter_only(path, config, cwd)
 
     # Ids the changed and deleted files had at the base revision: a reference to one of
     # them may have broken.
@@ -99,7 +99,7 @@ _OPENING = re.compile(rb"(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 _CLOSING = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 
 
-def _parse_front_matter_only(path: Path, config: Config, cwd: Path) -> SopDocument:
+def parse_front_matter_only(path: Path, config: Config, cwd: Path) -> SopDocument:
     """The front matter of an SOP, without parsing its body; the body's bytes are kept
     in ``unparsed_body`` to find the few files that link to a changed one."""
     doc = SopDocument(path=path, display_path=display_path(path, cwd))

@@ -39,6 +39,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
+
 from sopdocs.export.engines import CompileError, Dumper, dump_yaml, represent_str
 
 DEFAULT_HOSTS = "localhost"
@@ -47,7 +49,7 @@ BACKSTOP_SECONDS = 30  # the task `timeout:` fires this long after the command's
 RETRY_DELAY_SECONDS = 10
 SHELLS = {"bash": ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c"], "sh": ["sh", "-e", "-c"]}
 # Extra vars the playbook reads (docs/manifest.md, Ansible).
-EXTRA_VARS = ("sopdocs_hosts", "sopdocs_confirm", "sopdocs_interactive", "sopdocs_workdir", "sopdocs_run_id")
+EXTRA_VARS = ("sopdocs_hosts", "sopdocs_confirm", "sopdocs_interactive", "sopdocs_workdir", "sopdocs_retry_delay", "sopdocs_run_id")
 RESULT = "sopdocs_result"
 ANSWER = "sopdocs_answer"
 # Names a parameter may not have: Ansible's magic variables, the Jinja globals the
@@ -84,7 +86,20 @@ class _Dumper(Dumper):
         super().increase_indent(flow, False)
 
 
-_Dumper.add_representer(Unsafe, lambda dumper, value: represent_str(dumper, str(value), tag="!unsafe"))
+_STR = "tag:yaml.org,2002:str"
+
+
+def _represent_unsafe(dumper: yaml.SafeDumper, value: Unsafe) -> yaml.ScalarNode:
+    text = str(value)
+    # Ansible reads an `!unsafe` scalar as if it were plain, quoted or not: `!unsafe "yes"`
+    # is the boolean true. Text that would not read as a string cannot hold a template
+    # either, and is written as an ordinary (quoted) string.
+    if yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+        return represent_str(dumper, text)
+    return represent_str(dumper, text, tag="!unsafe")
+
+
+_Dumper.add_representer(Unsafe, _represent_unsafe)
 
 
 def dump_playbook(playbook: list[dict[str, Any]], header: list[str]) -> str:
@@ -176,7 +191,7 @@ class _Items:
         if retries:
             task["register"] = RESULT
             task["retries"] = retries
-            task["delay"] = RETRY_DELAY_SECONDS
+            task["delay"] = "{{ sopdocs_retry_delay | default(" + str(RETRY_DELAY_SECONDS) + ") | int }}"
             task["until"] = f"{RESULT} is succeeded"
         if self.secrets:
             task["no_log"] = True

@@ -415,8 +415,8 @@ def compile_playbook(manifest: dict[str, Any], *, rollback_manifest: dict[str, A
         {
             "name": "Check the ids in sopdocs_confirm",
             "ansible.builtin.assert": {
-                "that": ["sopdocs_approved | difference(sopdocs_ids) | length == 0"],
-                "fail_msg": "sopdocs_confirm names ids this SOP does not have: {{ sopdocs_approved | difference(sopdocs_ids) | join(', ') }}"
+                "that": ["sopdocs_approved | reject('in', sopdocs_ids) | list | length == 0"],
+                "fail_msg": "sopdocs_confirm names ids this SOP does not have: {{ sopdocs_approved | reject('in', sopdocs_ids) | list | join(', ') }}"
                 " (its ids: {{ sopdocs_ids | join(', ') }})",
                 "quiet": True,
             },
@@ -424,10 +424,10 @@ def compile_playbook(manifest: dict[str, Any], *, rollback_manifest: dict[str, A
         {
             "name": "Check that every precondition and step can be confirmed",
             "ansible.builtin.assert": {
-                "that": ["sopdocs_attended or sopdocs_needs_human | difference(sopdocs_approved) | length == 0"],
+                "that": ["sopdocs_attended or sopdocs_needs_human | reject('in', sopdocs_approved) | list | length == 0"],
                 "fail_msg": "this unattended run cannot get the confirmations of: "
-                "{{ sopdocs_needs_human | difference(sopdocs_approved) | join(', ') }}; nothing has run. Approve them in advance "
-                "with -e sopdocs_confirm={{ sopdocs_needs_human | difference(sopdocs_approved) | join(',') }}, "
+                "{{ sopdocs_needs_human | reject('in', sopdocs_approved) | list | join(', ') }}; nothing has run. Approve them in advance "
+                "with -e sopdocs_confirm={{ sopdocs_needs_human | reject('in', sopdocs_approved) | list | join(',') }}, "
                 "or run on a terminal with -e sopdocs_interactive=true",
                 "quiet": True,
             },
@@ -439,10 +439,10 @@ def compile_playbook(manifest: dict[str, Any], *, rollback_manifest: dict[str, A
                 "name": "Warn about rollback actions that cannot be confirmed",
                 "ansible.builtin.debug": {
                     "msg": "if the rollback runs, it stops before "
-                    "{{ sopdocs_rollback_human | difference(sopdocs_approved) | first }}: it needs a human "
+                    "{{ sopdocs_rollback_human | reject('in', sopdocs_approved) | list | first }}: it needs a human "
                     "(approve it with -e sopdocs_confirm=...)"
                 },
-                "when": ["not sopdocs_attended", "sopdocs_rollback_human | difference(sopdocs_approved) | length > 0"],
+                "when": ["not sopdocs_attended", "sopdocs_rollback_human | reject('in', sopdocs_approved) | list | length > 0"],
             }
         )
 

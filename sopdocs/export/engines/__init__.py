@@ -8,7 +8,8 @@ Both engines expand expressions in the text of their files (`{{...}}` in Argo,
 `${{...}}` in GitHub Actions). sopdocs never writes a parameter value into a command;
 commands read parameters from environment variables only. Text taken from an SOP that
 contains the engine's expression opener is refused (:class:`CompileError`) rather than
-shipped to an engine that would expand it.
+shipped to an engine that would expand it. Ansible has a way to say "not a template"
+(`!unsafe`): its playbooks keep such text, tagged (`engines/ansible.py`).
 """
 
 from __future__ import annotations

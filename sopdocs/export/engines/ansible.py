@@ -387,7 +387,7 @@ def compile_playbook(manifest: dict[str, Any], *, rollback_manifest: dict[str, A
     play_vars["sopdocs_needs_human"] = items.human["precondition"] + items.human["step"]
     play_vars["sopdocs_rollback_human"] = list(items.human["rollback"])
     play_vars["sopdocs_approved"] = (
-        "{{ ((sopdocs_confirm.split(',') if sopdocs_confirm is string else sopdocs_confirm) | map('trim') | select | list)"
+        "{{ ((sopdocs_confirm.split(',') if sopdocs_confirm is string else sopdocs_confirm) | map('string') | map('trim') | select | list)"
         " if sopdocs_confirm is defined else [] }}"
     )
     play_vars["sopdocs_attended"] = "{{ sopdocs_interactive | default(false) | bool }}"

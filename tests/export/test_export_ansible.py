@@ -40,8 +40,15 @@ GOLDEN_SOP = "service-canary-abort"
 
 
 def tool(name: str) -> str:
+    """The path of ansible-playbook or ansible-lint beside the interpreter or on PATH, or a
+    failed test that says how to get it. $SOPDOCS_TEST_ANSIBLE_LINT (...PLAYBOOK) names
+    another path: the suite-guard test names a missing one."""
+    chosen = os.environ.get("SOPDOCS_TEST_" + name.upper().replace("-", "_"))
     beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.is_file() else shutil.which(name)
+    if chosen:
+        found = chosen if Path(chosen).is_file() else None
+    else:
+        found = str(beside) if beside.is_file() else shutil.which(name)
     if not found:
         pytest.fail(f"{name} is not installed: these tests run it on the exported playbooks. {SETUP}: pip install ansible-core ansible-lint", pytrace=False)
     return found

@@ -58,3 +58,12 @@ def test_without_actionlint_the_workflow_lint_test_fails(tmp_path):
     test = "tests/export/test_export_checked.py::test_every_workflow_passes_actionlint_and_shellcheck"
     proc = pytest_run(tmp_path, test, env={"SOPDOCS_TEST_ACTIONLINT": str(tmp_path / "no-actionlint")})
     assert_failed_not_skipped(proc, "actionlint is not installed", "scripts/setup test installs it")
+
+
+def test_without_ansible_the_playbook_tests_fail(tmp_path):
+    for variable, test in [
+        ("SOPDOCS_TEST_ANSIBLE_LINT", "tests/export/test_export_ansible.py::test_ansible_lint_check_is_live"),
+        ("SOPDOCS_TEST_ANSIBLE_PLAYBOOK", "tests/export/test_export_ansible.py::test_rollback_sop_runs_its_preconditions_and_steps"),
+    ]:
+        proc = pytest_run(tmp_path, test, env={variable: str(tmp_path / "missing")})
+        assert_failed_not_skipped(proc, "is not installed: these tests run it", "scripts/setup test installs it")

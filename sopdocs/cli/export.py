@@ -64,7 +64,8 @@ def engine_options(config, *, argo_image=None, argo_version=None, runs_on=None, 
     type=click.Choice(list(TARGETS)),
     default="manifest",
     show_default=True,
-    help="manifest: <id>.json step manifests. argo: <id>.yaml Argo WorkflowTemplates. github-actions: <id>.yml workflows.",
+    help="manifest: <id>.json step manifests. argo: <id>.yaml Argo WorkflowTemplates. github-actions: <id>.yml workflows. "
+    "ansible: <id>.yml playbooks.",
 )
 @click.option("--argo-image", metavar="IMAGE", default=None, help="Container image of Argo script steps (default: bash:5.2).")
 @click.option(
@@ -86,8 +87,8 @@ def engine_options(config, *, argo_image=None, argo_version=None, runs_on=None, 
 @today_option
 @config_option
 def export(paths, out_dir, target, argo_image, argo_version, runs_on, pins, today, config_path):
-    """Write one file per SOP: a step manifest, an Argo WorkflowTemplate or a GitHub
-    Actions workflow. SOPs with lint errors are not exported; the errors say why.
+    """Write one file per SOP: a step manifest, an Argo WorkflowTemplate, a GitHub
+    Actions workflow or an Ansible playbook. SOPs with lint errors are not exported; the errors say why.
 
     PATHS are files or directories (searched for *.md); default: the config's `paths`.
     The formats and their mappings are described in docs/manifest.md.

@@ -1,4 +1,5 @@
-"""Export SOPs: one step manifest, Argo WorkflowTemplate or GitHub workflow per SOP.
+"""Export SOPs: one step manifest, Argo WorkflowTemplate, GitHub workflow or Ansible
+playbook per SOP.
 
 The core of `sopdocs export` (no click here). SOPs are linted first, with the catalog;
 an SOP with an error-level finding is not exported, and the findings say why. Output
@@ -19,12 +20,12 @@ from sopdocs.core.files import atomic_write
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_files
 from sopdocs.core.progress import Progress
-from sopdocs.export.engines import CompileError, argo, dump_yaml, github_actions
+from sopdocs.export.engines import CompileError, ansible, argo, dump_yaml, github_actions
 from sopdocs.export.manifest import build_manifest, dumps
 from sopdocs.lint.engine import Finding, blocks_execution
 from sopdocs.lint.files import lint_paths
 
-TARGETS = {"manifest": ".json", "argo": ".yaml", "github-actions": ".yml"}
+TARGETS = {"manifest": ".json", "argo": ".yaml", "github-actions": ".yml", "ansible": ".yml"}
 
 
 class ManifestInvalid(Exception):
@@ -160,6 +161,8 @@ def render(
         if secrets:
             header.append(f"Secrets it reads (repository or organization secrets): {', '.join(secrets)}.")
         return github_actions.pin_comments(dump_yaml(document, header), pins)
+    if target == "ansible":
+        return ansible.render(manifest, rollback)
     raise ValueError(f"unknown target {target!r}; known: {', '.join(TARGETS)}")
 
 
@@ -212,7 +215,7 @@ def export_paths(
 ) -> ExportResult:
     """Lint the SOPs under `paths` (default: the config's paths) and write one file per
     lint-clean SOP into `out_dir`: `<id>.json` (manifest), `<id>.yaml` (argo) or
-    `<id>.yml` (github-actions). Raises lint.UsageError for bad paths."""
+    `<id>.yml` (github-actions, ansible). Raises lint.UsageError for bad paths."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; known: {', '.join(TARGETS)}")
     cwd = cwd or Path.cwd()

@@ -34,3 +34,8 @@ def argo_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def github_dir(tmp_path_factory) -> Path:
     return _export_content(tmp_path_factory, "github-actions")
+
+
+@pytest.fixture(scope="session")
+def ansible_dir(tmp_path_factory) -> Path:
+    return _export_content(tmp_path_factory, "ansible")

@@ -8,7 +8,8 @@ Both engines expand expressions in the text of their files (`{{...}}` in Argo,
 `${{...}}` in GitHub Actions). sopdocs never writes a parameter value into a command;
 commands read parameters from environment variables only. Text taken from an SOP that
 contains the engine's expression opener is refused (:class:`CompileError`) rather than
-shipped to an engine that would expand it.
+shipped to an engine that would expand it. Ansible has a way to say "not a template"
+(`!unsafe`): its playbooks keep such text, tagged (`engines/ansible.py`).
 """
 
 from __future__ import annotations
@@ -70,13 +71,14 @@ _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_./@()+-]*(?: [A-Za-z0-9_./@()+,'-]+)*$
 _KEYWORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
 
-class _Dumper(yaml.SafeDumper):
+class Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:  # no &anchors: engines and humans read it plainly
         return True
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    tag = "tag:yaml.org,2002:str"
+def represent_str(dumper: yaml.SafeDumper, value: str, tag: str = "tag:yaml.org,2002:str") -> yaml.ScalarNode:
+    """A string as a plain scalar where that reads the same everywhere, else a literal
+    block or double quotes. `tag`: another tag for the scalar (Ansible's `!unsafe`)."""
     if _PLAIN.match(value) and value.lower() not in _KEYWORDS:
         return dumper.represent_scalar(tag, value)
     if "\n" in value or '"' in value or "\\" in value:
@@ -87,14 +89,18 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar(tag, value, style='"')
 
 
-_Dumper.add_representer(str, _represent_str)
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return represent_str(dumper, value)
 
 
-def dump_yaml(document: dict[str, Any], header: list[str]) -> str:
+Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(document: Any, header: list[str], dumper: type[Dumper] = Dumper) -> str:
     """Deterministic YAML: keys in the order built, no anchors, a comment header.
 
     Strings that YAML 1.1 or 1.2 could read as anything else are double-quoted, so the
     `on` key of a GitHub workflow stays a string and IntOrString values stay strings.
     """
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
+    body = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1 << 30, default_flow_style=False)
     return "".join(f"# {line}".rstrip() + "\n" for line in header) + body

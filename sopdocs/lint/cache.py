@@ -33,7 +33,7 @@ KEEP_FILES = 4
 # quarter of the entries, whichever is more).
 LOG_MAX = 500
 # Libraries whose behaviour shapes lint results.
-LIBRARIES = ("PyYAML", "markdown-it-py", "jsonschema", "jsonschema-rs", "python-dateutil")
+LIBRARIES = ("PyYAML", "markdown-it-py", "pyromark", "jsonschema", "jsonschema-rs", "python-dateutil")
 
 
 def cache_dir(config: Any, cwd: Path | None = None) -> Path:

@@ -35,6 +35,8 @@ _PLAIN_HREF = re.compile(r"(?!//)[A-Za-z0-9\-._~/#?=&+,;@!$*]*\Z")
 # Tabs (markdown-it counts columns its own way), vertical tab and form feed (pulldown-cmark
 # takes them for spaces in places), NUL.
 _AWKWARD = re.compile("[\t\x0b\x0c\x00]")
+# What makes a destination differ from its source text: a backslash escape, an entity.
+_ESCAPE = re.compile(rb"\\|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _MARKER = re.compile(r"( *)([0-9]{1,9}[.)]|[-+*])( *)")
 # Containers deeper than this: markdown-it-py's nesting limit (20 levels) is near.
 MAX_DEPTH = 6
@@ -61,6 +63,37 @@ class Token:
         return f"Token({self.type!r}, level={self.level}, map={self.map}, content={self.content!r})"
 
 
+class _Inline:
+    """An ``inline`` token whose ``content`` (the paragraph's or heading's text as
+    markdown-it-py has it) is worked out when read: the model reads a few of them."""
+
+    __slots__ = ("level", "map", "children", "_source", "_start", "_end", "_indent", "_kind", "_content")
+    type = "inline"
+    tag = ""
+    info = ""
+    attrs: dict[str, str] = {}
+
+    def __init__(self, level: int, map: list[int], source: _Source, start: int, end: int, indent: int | None, kind: str) -> None:
+        self.level = level
+        self.map = map
+        self.children: list[Token] | None = None
+        self._source = source
+        self._start = start  # byte offset where the text starts (on line map[0])
+        self._end = end  # the line after the text
+        self._indent = indent
+        self._kind = kind
+        self._content: str | None = None
+
+    @property
+    def content(self) -> str:
+        if self._content is None:
+            self._content = self._source.content(self._kind, self._start, self.map[0], self._end, self._indent)
+        return self._content
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Inline(level={self.level}, map={self.map}, content={self.content!r})"
+
+
 class _Fallback(Exception):
     """Something this module does not reproduce exactly: use markdown-it-py."""
 
@@ -69,15 +102,16 @@ def available() -> bool:
     return pyromark is not None
 
 
-def tokens(body: str) -> list[Token] | None:
+def tokens(body: str) -> list[Any] | None:
     """markdown-it-py's block tokens of ``body`` as far as the parser reads them, or None
-    when the body has a construct they might differ on (then parse with markdown-it-py)."""
+    when the body has a construct they might differ on (then parse with markdown-it-py).
+    Closing tokens of paragraphs and headings are left out (the parser reads none)."""
     if pyromark is None or _AWKWARD.search(body):
         return None
     if "]:" in body and not _definitions_stand_alone(body):
         return None
     try:
-        return _Walk(body).run()
+        return _walk(body)
     except _Fallback:
         return None
 
@@ -112,293 +146,280 @@ def _dedent(line: str, indent: int) -> str:
     return line[min(stripped, indent) :]
 
 
-class _Walk:
+class _Source:
+    """A body as bytes (pulldown-cmark's offsets) and as markdown-it-py's lines."""
+
+    __slots__ = ("data", "lines", "starts", "line_max", "ascii")
+
     def __init__(self, body: str) -> None:
-        self.body = body
-        self.data = body.encode("utf-8")
+        self.data = data = body.encode("utf-8")
+        self.ascii = len(data) == len(body)
         self.lines = body.split("\n")
         # markdown-it's line count: a final line break ends the last line, it does not start one.
         self.line_max = len(self.lines) - 1 if body.endswith("\n") or not body else len(self.lines)
         starts = [0]
-        find = self.data.find
+        find = data.find
         at = find(b"\n")
         while at >= 0:
             starts.append(at + 1)
             at = find(b"\n", at + 1)
         self.starts = starts
-        self.out: list[Token] = []
-        self.level = 0
-        # Open blocks: [kind, token or state]; kind: list, item, para, heading, code.
-        self.stack: list[list[Any]] = []
-        self.inline: dict[str, Any] | None = None  # the paragraph or heading being read
-        self.inline_depth = 0
-        self.image_depth = 0
-
-    def line_of(self, offset: int) -> int:
-        return bisect_right(self.starts, offset) - 1
-
-    def blank(self, line: int) -> bool:
-        return not self.lines[line].strip(" ")
 
     def text_from(self, offset: int) -> str:
         """The source from ``offset`` to the end of its line."""
         end = self.data.find(b"\n", offset)
         return self.data[offset : end if end >= 0 else len(self.data)].decode("utf-8")
 
-    def indent(self) -> int | None:
-        """markdown-it's blkIndent: the content column of the innermost list item (None in
-        a block quote, whose lines markdown-it reads without their `>`)."""
-        for kind, state in reversed(self.stack):
-            if kind == "item":
-                return state["indent"]
-            if kind == "quote":
-                return None
-        return 0
+    def blank(self, line: int) -> bool:
+        return not self.lines[line].strip(" ")
 
-    # --- the walk ------------------------------------------------------------------------
+    def content(self, kind: str, start: int, first: int, end: int, indent: int | None) -> str:
+        """An inline token's content as markdown-it-py has it, stripped (the parser strips it)."""
+        if indent is None:  # in a block quote: the model reads no paragraph or heading text there
+            return ""
+        if kind == "atx":
+            text = self.text_from(start).lstrip(" ")
+            pos = len(text) - len(text.lstrip("#"))
+            stop = max(len(text.rstrip(" ")), pos)
+            back = stop
+            while back > pos and text[back - 1] == "#":
+                back -= 1
+            if back > pos and text[back - 1] == " ":
+                stop = back
+            return text[pos:stop].strip()
+        # getLines(first, end, indent): the first line from the block's start, the others
+        # with up to `indent` spaces removed.
+        parts = [self.text_from(start)]
+        parts.extend(_dedent(self.lines[number], indent) for number in range(first + 1, end))
+        return "\n".join(parts).strip()
 
-    def run(self) -> list[Token]:
-        for event, span in pyromark.events_with_range(self.body):
-            if type(event) is str:  # SoftBreak, HardBreak, Rule
-                if event == "Rule":
-                    self.block_start()
-                    self.out.append(Token("hr", self.level, [self.line_of(span["start"]), 0]))
-                else:
-                    self.inline_event(span)
-                continue
-            ((kind, value),) = event.items()
-            if kind == "Start":
-                self.start(value, span)
-            elif kind == "End":
-                self.end(value, span)
-            elif kind in ("Text", "Code", "InlineHtml", "InlineMath", "DisplayMath", "FootnoteReference"):
-                if self.stack and self.stack[-1][0] == "code":
-                    self.stack[-1][1]["text"].append(value)
-                else:
-                    self.inline_event(span)
-            elif kind == "Html":  # the lines of an HTML block
-                continue
-            else:  # TaskListMarker and anything newer
-                raise _Fallback
-        self.close_implicit()
-        if self.stack:  # pragma: no cover - pulldown-cmark closes everything it opens
+
+_BLOCK_CLOSE = {"Paragraph", "Item", "BlockQuote", "HtmlBlock", "CodeBlock", "Heading", "List"}
+
+
+def _walk(body: str) -> list[Any]:
+    source = _Source(body)
+    starts, blank = source.starts, source.blank
+
+    def line_of(offset: int) -> int:
+        return bisect_right(starts, offset) - 1
+
+    out: list[Any] = []
+    append = out.append
+    level = 0
+    stack: list[Any] = []  # open blocks: ("list", token), ("item", token), ("quote",), ("html",), ("para", ...), ("code", ...)
+    indents: list[int | None] = [0]  # markdown-it's blkIndent of the open blocks (None: in a block quote)
+    para: list[Any] | None = None  # the paragraph or heading being read: [kind, start offset, links, implicit]
+    code: list[str] | None = None  # the text of the code block being read
+    inline_depth = image_depth = 0
+
+    def close_implicit(limit: int) -> None:
+        """Inline content directly in a list item (a tight list) was an implicit paragraph:
+        its last line is the last non-blank line up to ``limit``."""
+        nonlocal para
+        first = line_of(para[1])
+        last = limit
+        while last > first and blank(last):
+            last -= 1
+        if last < first:  # pragma: no cover - a block starts on the paragraph's line
             raise _Fallback
-        return self.out
+        stack.pop()
+        emit(para, first, last + 1, "para")
+        para = None
 
-    def start(self, value: Any, span: dict[str, int]) -> None:
-        name = value if type(value) is str else next(iter(value))
-        if self.inline is not None and (name in _INLINE_CONTAINERS or name in ("Link", "Image")):
-            self.inline_depth += 1
-            if self.inline_depth > 5:  # markdown-it's inline nesting limit is near
-                raise _Fallback
-            self.inline["end"] = max(self.inline["end"], span["end"])
-            if name == "Link":
-                self.link(value["Link"], span)
-            elif name == "Image":
-                self.image_depth += 1
-            return
-        if name in _INLINE_CONTAINERS or name in ("Link", "Image"):
-            # Inline content directly in a list item (a tight list): an implicit paragraph.
-            self.inline_event(span)
-            self.start(value, span)
-            return
-        self.block_start()
-        if len(self.stack) >= MAX_DEPTH * 2:
-            raise _Fallback
-        line = self.line_of(span["start"])
-        if name == "Paragraph":
-            self.inline = {"kind": "para", "start": span["start"], "end": span["end"], "links": [], "explicit": True}
-            self.stack.append(["para", self.inline])
-        elif name == "Heading":
-            self.inline = {"kind": "heading", "start": span["start"], "end": span["end"], "links": [], "explicit": True,
-                           "tag": "h" + value["Heading"]["level"][1:]}
-            self.stack.append(["heading", self.inline])
-        elif name == "List":
-            start = value["List"]
-            token = Token("ordered_list_open" if start is not None else "bullet_list_open", self.level, [line, 0])
-            self.out.append(token)
-            self.level += 1
-            self.stack.append(["list", token])
-        elif name == "Item":
-            self.item(span, line)
-        elif name == "CodeBlock":
-            block = value["CodeBlock"]
-            fenced = type(block) is dict
-            self.stack.append(["code", {"fenced": fenced, "line": line, "start": span["start"], "text": [], "level": self.level}])
-        elif name == "BlockQuote":
-            # Only its level and lines matter to the model: no list or heading in it is
-            # at level 0, and no paragraph in it is a list item's first.
-            self.out.append(Token("blockquote_open", self.level, [line, 0]))
-            self.level += 1
-            self.stack.append(["quote", None])
-        elif name == "HtmlBlock":
-            self.stack.append(["html", None])
-            self.out.append(Token("html_block", self.level, [line, 0]))
-        else:  # BlockQuote, tables, footnotes, metadata, definition lists, ...
-            raise _Fallback
-
-    def item(self, span: dict[str, int], line: int) -> None:
-        text = self.lines[line]
-        column = len(self.data[self.starts[line] : span["start"]].decode("utf-8"))
-        marker = _MARKER.match(text, column)
-        if marker is None:  # pragma: no cover - pulldown-cmark starts an item at its marker
-            raise _Fallback
-        if marker.end() >= len(text.rstrip(" ")):  # an empty first line: markdown-it has a special case
-            raise _Fallback
-        after = len(marker.group(3))
-        indent = column + len(marker.group(1)) + len(marker.group(2)) + (1 if after > 4 else after)
-        token = Token("list_item_open", self.level, [line, 0])
-        self.out.append(token)
-        self.level += 1
-        self.stack.append(["item", {"token": token, "indent": indent}])
-
-    def end(self, value: Any, span: dict[str, int]) -> None:
-        name = value if type(value) is str else next(iter(value))
-        if self.inline_depth and (name in _INLINE_CONTAINERS or name in ("Link", "Image")):
-            self.inline_depth -= 1
-            if name == "Image":
-                self.image_depth -= 1
-            return
-        self.close_implicit()
-        kind, state = self.stack.pop()
-        if kind in ("para", "heading"):
-            state["end"] = max(state["end"], span["end"])
-            self.emit_inline(state)
-            self.inline = None
-        elif kind == "list":
-            self.level -= 1
-            state.map[1] = self.line_of(span["end"] - 1) + 1
-            self.out.append(Token(state.type.replace("_open", "_close"), self.level))
-        elif kind == "item":
-            token = state["token"]
-            last = self.line_of(max(span["end"] - 1, span["start"]))
-            while last > token.map[0] and self.blank(last):
-                last -= 1
-            after = last + 1
-            while after < self.line_max and self.blank(after):
-                after += 1
-            token.map[1] = min(after, self.line_max)
-            self.level -= 1
-            self.out.append(Token("list_item_close", self.level))
-        elif kind == "code":
-            if state["fenced"]:
-                opening = self.text_from(state["start"]).lstrip(" ")
-                info = opening.lstrip(opening[:1]) if opening[:1] in ("`", "~") else None
-                if info is None:  # pragma: no cover - a fence starts with its marker
-                    raise _Fallback
-                self.out.append(Token("fence", state["level"], [state["line"], 0], content="".join(state["text"]), info=info))
-            else:
-                self.out.append(Token("code_block", state["level"], [state["line"], 0]))
-        elif kind == "quote":
-            self.level -= 1
-            self.out.append(Token("blockquote_close", self.level))
-        # html: its token was written at the start
-
-    def block_start(self) -> None:
-        """A block begins: an implicit paragraph (inline content directly in an item) ends."""
-        self.close_implicit()
-
-    def close_implicit(self) -> None:
-        if self.inline is not None and not self.inline["explicit"]:
-            self.stack.pop()
-            self.emit_inline(self.inline)
-            self.inline = None
-
-    def inline_event(self, span: dict[str, int]) -> None:
-        if self.inline is None:
-            if not self.stack or self.stack[-1][0] != "item":  # pragma: no cover - inline content outside a block
-                raise _Fallback
-            self.inline = {"kind": "para", "start": span["start"], "end": span["end"], "links": [], "explicit": False}
-            self.stack.append(["para", self.inline])
-        elif span["end"] > self.inline["end"]:
-            self.inline["end"] = span["end"]
-
-    def link(self, link: dict[str, Any], span: dict[str, int]) -> None:
-        if self.image_depth:  # markdown-it keeps a link in an image's text among the image's children
-            raise _Fallback
-        dest = link["dest_url"]
-        kind = link["link_type"]
-        if kind == "Inline":
-            # As written, so markdown-it-py reads the same destination: `](dest)`, no title,
-            # no escapes, no angle brackets.
-            if link["title"] or not self.data.startswith(f"]({dest})".encode(), span["end"] - len(dest.encode()) - 3):
-                raise _Fallback
-        elif kind in ("Reference", "Collapsed", "Shortcut"):
-            # Labels are matched case-insensitively; both parsers fold ASCII alike. The
-            # destination must be as written (no backslash escape, no entity).
-            if not link["id"].isascii() or not self.plain_definitions():
-                raise _Fallback
-        elif kind == "Autolink":  # markdown-it-py: no link at all unless validateLink accepts it
-            self.inline["links"].append(_normalize(dest))
-            return
-        elif kind == "Email":
-            self.inline["links"].append(_normalize("mailto:" + dest))
-            return
-        else:  # wiki links and anything newer
-            raise _Fallback
-        self.inline["links"].append(dest if _PLAIN_HREF.match(dest) else _normalize(dest))
-
-    def plain_definitions(self) -> bool:
-        """No link reference definition line (nor the line after one) has a backslash or
-        an entity, so destinations are as written."""
-        lines = self.lines
-        for number, line in enumerate(lines):
-            if "]:" in line:
-                near = line + (lines[number + 1] if number + 1 < len(lines) else "")
-                if "\\" in near or "&" in near:
-                    return False
-        return True
-
-    def emit_inline(self, state: dict[str, Any]) -> None:
-        first = self.line_of(state["start"])
-        last = self.line_of(state["end"] - 1)
-        blk = self.indent()
-        if state["kind"] == "heading":
-            tag = state["tag"]
-            if last == first:  # ATX
-                text = self.text_from(state["start"]).lstrip(" ")
-                if not text.startswith("#"):  # pragma: no cover - pulldown-cmark's ATX range starts at '#'
-                    raise _Fallback
-                pos = len(text) - len(text.lstrip("#"))
-                end = len(text.rstrip(" "))
-                if end <= pos:
-                    end = pos
-                tmp = end
-                while tmp > pos and text[tmp - 1] == "#":
-                    tmp -= 1
-                if tmp > pos and text[tmp - 1] == " ":
-                    end = tmp
-                content = text[pos:end]
-                heading_map = [first, first + 1]
-                inline_map = [first, first + 1]
-            else:  # setext: the last line is the underline
-                content = self.getlines(state["start"], first, last, blk)
-                heading_map = [first, last + 1]
-                inline_map = [first, last]
-            open_type, close_type = "heading_open", "heading_close"
+    def emit(state: list[Any], first: int, end: int, kind: str) -> None:
+        if kind == "para":
+            append(Token("paragraph_open", level, [first, end], tag="p"))
+            inline = _Inline(level + 1, [first, end], source, state[1], end, indents[-1], "para")
         else:
-            tag = "p"
-            content = self.getlines(state["start"], first, last + 1, blk)
-            heading_map = inline_map = [first, last + 1]
-            open_type, close_type = "paragraph_open", "paragraph_close"
-        self.out.append(Token(open_type, self.level, heading_map, tag=tag))
-        inline = Token("inline", self.level + 1, inline_map, content=content.strip())
-        if state["links"]:
+            tag = state[5]
+            append(Token("heading_open", level, [first, end], tag=tag))
+            if end == first + 1:
+                inline = _Inline(level + 1, [first, end], source, state[1], end, indents[-1], "atx")
+            else:  # setext: the last line is the underline
+                inline = _Inline(level + 1, [first, end - 1], source, state[1], end - 1, indents[-1], "para")
+        if state[2]:
             children = []
-            for href in state["links"]:
-                child = Token("link_open", self.level + 2)
+            for href in state[2]:
+                child = Token("link_open", level + 2)
                 child.attrs = {"href": href}
                 children.append(child)
             inline.children = children
-        self.out.append(inline)
-        self.out.append(Token(close_type, self.level, tag=tag))
+        append(inline)
 
-    def getlines(self, start: int, first: int, end: int, indent: int | None) -> str:
-        """markdown-it's getLines(first, end, indent) (whose result is then trimmed): the first
-        line from the block's start, the others with up to ``indent`` spaces removed. In a
-        block quote: "" (the model reads no paragraph or heading text there)."""
-        if indent is None:
-            return ""
-        parts = [self.text_from(start)]
-        parts.extend(_dedent(self.lines[number], indent) for number in range(first + 1, end))
-        return "\n".join(parts)
+    def start_implicit(span: dict[str, int]) -> None:
+        nonlocal para
+        if not stack or stack[-1][0] != "item":  # pragma: no cover - inline content outside a block
+            raise _Fallback
+        para = ["para", span["start"], [], True, True]
+        stack.append(("para",))
+
+    for event, span in pyromark.events_with_range(body):
+        if type(event) is str:  # SoftBreak, HardBreak, Rule
+            if event == "Rule":
+                if para is not None:
+                    close_implicit(line_of(span["start"]) - 1)
+                append(Token("hr", level, [line_of(span["start"]), 0]))
+            elif para is None:
+                start_implicit(span)
+            continue
+        if "Start" in event:
+            value = event["Start"]
+            name = value if type(value) is str else next(iter(value))
+            if name in _INLINE_CONTAINERS or name == "Link" or name == "Image":
+                if para is None:
+                    start_implicit(span)
+                inline_depth += 1
+                if inline_depth > 5:  # markdown-it's inline nesting limit is near
+                    raise _Fallback
+                if name == "Link":
+                    if image_depth:  # markdown-it keeps a link in an image's text among the image's children
+                        raise _Fallback
+                    para[2].append(_href(value["Link"], span, source.data))
+                elif name == "Image":
+                    image_depth += 1
+                continue
+            line = bisect_right(starts, span["start"]) - 1
+            if para is not None:  # only an implicit one can be open when a block starts
+                close_implicit(line - 1)
+            if len(stack) >= MAX_DEPTH * 2:
+                raise _Fallback
+            if name == "Paragraph":
+                # [kind, start, links, implicit, in an item]: a paragraph outside a list item
+                # and without links is never read by the parser: it is left out.
+                para = ["para", span["start"], [], False, bool(stack) and stack[-1][0] == "item"]
+                stack.append(("para",))
+            elif name == "Item":
+                text = source.lines[line]
+                offset = span["start"] - starts[line]
+                column = offset if source.ascii else len(source.data[starts[line] : span["start"]].decode("utf-8"))
+                marker = _MARKER.match(text, column)
+                if marker is None:  # pragma: no cover - pulldown-cmark starts an item at its marker
+                    raise _Fallback
+                if marker.end() >= len(text.rstrip(" ")):  # an empty first line: markdown-it has a special case
+                    raise _Fallback
+                after = len(marker.group(3))
+                indents.append(column + len(marker.group(1)) + len(marker.group(2)) + (1 if after > 4 else after))
+                token = Token("list_item_open", level, [line, 0])
+                append(token)
+                level += 1
+                stack.append(("item", token))
+            elif name == "CodeBlock":
+                code = []
+                stack.append(("code", type(value["CodeBlock"]) is dict, line, span["start"], level))
+            elif name == "List":
+                token = Token("bullet_list_open" if value["List"] is None else "ordered_list_open", level, [line, 0])
+                append(token)
+                level += 1
+                stack.append(("list", token))
+            elif name == "Heading":
+                para = ["heading", span["start"], [], False, False, "h" + value["Heading"]["level"][1:]]
+                stack.append(("heading",))
+            elif name == "BlockQuote":
+                # Only its level and lines matter to the model: no list or heading in it is
+                # at level 0, and no paragraph in it is a list item's first.
+                append(Token("blockquote_open", level, [line, 0]))
+                level += 1
+                indents.append(None)
+                stack.append(("quote",))
+            elif name == "HtmlBlock":
+                append(Token("html_block", level, [line, 0]))
+                stack.append(("html",))
+            else:  # tables, footnotes, metadata, definition lists, ...
+                raise _Fallback
+        elif "End" in event:
+            value = event["End"]
+            name = value if type(value) is str else next(iter(value))
+            if name not in _BLOCK_CLOSE:
+                inline_depth -= 1
+                if name == "Image":
+                    image_depth -= 1
+                continue
+            if para is not None and para[3]:
+                close_implicit(line_of(max(span["end"] - 1, span["start"])))
+            entry = stack.pop()
+            kind = entry[0]
+            if kind == "para" or kind == "heading":
+                if kind == "heading" or para[4] or para[2]:
+                    emit(para, bisect_right(starts, span["start"]) - 1, bisect_right(starts, span["end"] - 1), kind)
+                para = None
+            elif kind == "item":
+                token = entry[1]
+                last = line_of(max(span["end"] - 1, span["start"]))
+                while last > token.map[0] and blank(last):
+                    last -= 1
+                after = last + 1
+                line_max = source.line_max
+                while after < line_max and blank(after):
+                    after += 1
+                token.map[1] = min(after, line_max)
+                level -= 1
+                indents.pop()
+                append(Token("list_item_close", level))
+            elif kind == "code":
+                _, fenced, line, start, code_level = entry
+                if fenced:
+                    opening = source.text_from(start).lstrip(" ")
+                    if opening[:1] not in ("`", "~"):  # pragma: no cover - a fence starts with its marker
+                        raise _Fallback
+                    append(Token("fence", code_level, [line, 0], content="".join(code), info=opening.lstrip(opening[0])))
+                else:
+                    append(Token("code_block", code_level, [line, 0]))
+                code = None
+            elif kind == "list":
+                level -= 1
+                token = entry[1]
+                append(Token(token.type.replace("_open", "_close"), level))
+            elif kind == "quote":
+                level -= 1
+                indents.pop()
+                append(Token("blockquote_close", level))
+            # html: its token was written at the start
+        elif code is not None:
+            code.append(event.get("Text", ""))
+        elif "Html" in event:  # the lines of an HTML block
+            continue
+        elif para is None:
+            if "TaskListMarker" in event:  # pragma: no cover - not enabled
+                raise _Fallback
+            start_implicit(span)
+    if para is not None:  # pragma: no cover - pulldown-cmark closes what it opens
+        raise _Fallback
+    if stack:  # pragma: no cover
+        raise _Fallback
+    return out
+
+
+def _href(link: dict[str, Any], span: dict[str, int], data: bytes) -> str:
+    """The href markdown-it-py gives a link, or a fallback where it may read the link otherwise."""
+    dest = link["dest_url"]
+    kind = link["link_type"]
+    if kind == "Inline":
+        # As written, so markdown-it-py reads the same destination: `](dest)`, no title,
+        # no escapes, no angle brackets.
+        if link["title"] or not data.startswith(f"]({dest})".encode(), span["end"] - len(dest.encode()) - 3):
+            raise _Fallback
+    elif kind in ("Reference", "Collapsed", "Shortcut"):
+        # Labels are matched case-insensitively; both parsers fold ASCII alike. The
+        # destination must be as written (no backslash escape, no entity).
+        if not link["id"].isascii() or not _plain_definitions(data):
+            raise _Fallback
+    elif kind == "Autolink":  # markdown-it-py: no link at all unless validateLink accepts it
+        return _normalize(dest)
+    elif kind == "Email":
+        return _normalize("mailto:" + dest)
+    else:  # wiki links and anything newer
+        raise _Fallback
+    return dest if _PLAIN_HREF.match(dest) else _normalize(dest)
+
+
+def _plain_definitions(data: bytes) -> bool:
+    """No link reference definition line (nor the line after one) has a backslash or an
+    entity, so destinations are as written (markdown-it-py reads them from the source)."""
+    lines = data.split(b"\n")
+    for number, line in enumerate(lines):
+        if b"]:" in line:
+            near = line + (lines[number + 1] if number + 1 < len(lines) else b"")
+            if _ESCAPE.search(near):
+                return False
+    return True

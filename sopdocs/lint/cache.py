@@ -55,7 +55,7 @@ def code_fingerprint() -> str:
     from importlib import metadata
 
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # all of sopdocs: the parser in core/ shapes results too
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from lintkit import SIZE, cache_files, fast, reference
@@ -517,3 +518,26 @@ def test_stats_are_not_trusted_where_ctime_is_a_creation_time(catalog, quick_sta
     hashed.clear()
     assert fast(catalog) == reference(catalog)
     assert len(hashed) == SIZE
+
+
+def test_code_fingerprint_covers_the_parser(tmp_path, monkeypatch):
+    """An edit to sopdocs/core (where the parser is), not only to sopdocs/lint, selects a fresh cache."""
+    import shutil
+
+    import sopdocs
+
+    package = Path(sopdocs.__file__).resolve().parent
+    copy = tmp_path / "sopdocs"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def fingerprint_of(root):
+        monkeypatch.setattr(cache, "__file__", str(root / "lint" / "cache.py"))
+        cache.code_fingerprint.cache_clear()
+        try:
+            return cache.code_fingerprint()
+        finally:
+            cache.code_fingerprint.cache_clear()
+
+    before = fingerprint_of(copy)
+    (copy / "core" / "parser.py").write_text((copy / "core" / "parser.py").read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert fingerprint_of(copy) != before

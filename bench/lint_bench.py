@@ -1,6 +1,8 @@
-"""Benchmark `sopdocs lint` against the `check-jsonschema` baseline.
+"""Benchmark `sopdocs lint` against the `check-jsonschema` baseline, and against another
+checkout of sopdocs in the same run.
 
     python bench/lint_bench.py [--sizes 1000,10000] [--repeat 1] [--serial] [--profile]
+                               [--compare-with DIR]
 
 For each size: generate a catalog of synthetic lint-clean SOPs (bench/generate.py) into
 bench/out/catalog-N/, extract every front matter to a YAML file, then measure in the
@@ -16,6 +18,13 @@ same run, interleaved when repeated:
                   (schema only; split into batches only if the command line would be
                   too long).
 
+With --compare-with DIR (another checkout of sopdocs, e.g. the main branch), every
+sopdocs measurement is also made with that checkout's code (PYTHONPATH=DIR, the same
+Python and libraries) on its own copy of the catalog (its own cache), interleaved with
+this checkout's, the order alternating between rounds: "base" is DIR, "new" is this
+checkout. The table then has every lint row of issue 15 for both: cold vs
+check-jsonschema, warm with no change, warm with one file changed.
+
 Each measured command runs under a fresh `python` wrapper that reports wall time and
 `getrusage(RUSAGE_CHILDREN)`: `ru_maxrss` is the peak RSS of the largest process (for
 sopdocs with workers: the largest of the main process and its workers), `ru_utime +
@@ -23,7 +32,8 @@ ru_stime` the CPU time of all of them. Every sopdocs run must report N files wit
 errors and 0 warnings; check-jsonschema must exit 0. A warm run must not have started a
 new cache (that happens when sopdocs' code changes between runs, e.g. an edit in an
 editable install): the benchmark then stops. With --repeat R the best (lowest) wall time
-of R runs is reported; every run is in bench/out/lint_results.json.
+of R runs is reported, with the median and the range; every run is in
+bench/out/lint_results.json.
 
 --profile also runs sopdocs once under cProfile at the largest size (one process, no
 cache) and writes the top functions to bench/out/lint_profile-N.txt.
@@ -134,10 +144,13 @@ def cache_state(catalog: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in (catalog / ".sopdocs-cache").glob("lint-*.json")}
 
 
-def cli(catalog: Path, size: int, extra: list[str] | None = None, label: str = "cold") -> dict:
+def cli(catalog: Path, size: int, extra: list[str] | None = None, label: str = "cold", code: Path | None = None) -> dict:
+    """One `sopdocs lint` run in ``catalog`` (with ``code`` first on PYTHONPATH: another checkout)."""
     report = catalog / "report.json"
     cmd = [tool("sopdocs"), "lint", "sops", "--today", TODAY, "--format", "json", "-o", str(report), "--config", "sopdocs.yml",
            *(extra or [])]
+    if code is not None:
+        cmd = ["env", f"PYTHONPATH={code}", *cmd]
     if label == "cold":
         shutil.rmtree(catalog / ".sopdocs-cache", ignore_errors=True)
     before = cache_state(catalog)
@@ -151,7 +164,8 @@ def cli(catalog: Path, size: int, extra: list[str] | None = None, label: str = "
         sys.exit(f"lint_bench: the {label} run started a new cache ({sorted(before)} -> {sorted(after)}): did sopdocs' code change? Run again.")
     if label == "warm" and after != before:
         sys.exit("lint_bench: the warm run rewrote the cache: it found something to analyse")
-    result["command"] = " ".join(["sopdocs", *cmd[1:]])
+    result["command"] = " ".join(["sopdocs", *cmd[cmd.index(tool("sopdocs")) + 1:]])
+    result["code"] = str(code) if code is not None else str(REPO)
     result["summary"] = summary
     result["label"] = label
     return result
@@ -188,7 +202,7 @@ def profile(catalog: Path, size: int, out: Path) -> Path:
     prof = out / f"lint_profile-{size}.prof"
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "sopdocs", "lint", "sops", "--today", TODAY,
            "--format", "json", "-o", str(catalog / "report-profiled.json"), "--config", "sopdocs.yml", "--jobs", "1", "--no-cache"]
-    subprocess.run(cmd, cwd=catalog, capture_output=True, check=False)
+    subprocess.run(cmd, cwd=catalog, capture_output=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
     text = out / f"lint_profile-{size}.txt"
     with text.open("w") as stream:
         stats = pstats.Stats(str(prof), stream=stream).strip_dirs()
@@ -221,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial", action="store_true", help="also measure `--jobs 1 --no-cache` (one process, no cache)")
     parser.add_argument("--profile", action="store_true", help="also profile sopdocs at the largest size")
     parser.add_argument("--keep", action="store_true", help="keep the generated catalogs")
+    parser.add_argument("--compare-with", type=Path, metavar="DIR",
+                        help="another sopdocs checkout (e.g. main) measured in the same run, interleaved: base vs new")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -231,42 +247,62 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tools: {info['sopdocs']}; {info['check_jsonschema']}", file=sys.stderr)
 
     rows = []
+    variants: dict[str, Path] = {"new": REPO}  # this checkout's code, whatever is installed
+    if args.compare_with is not None:
+        variants = {"base": args.compare_with.resolve(), "new": REPO}
     for size in sizes:
         catalog, gen_s = prepare(size, args.out, args.seed)
-        print(f"[{size}] generated in {gen_s:.1f} s; measuring ...", file=sys.stderr)
-        runs: dict[str, list[dict]] = {"cold": [], "warm": [], "warm_1": [], "serial": [], "baseline": []}
+        places = {}
+        for name in variants:  # each variant lints its own copy (its own cache next to its config)
+            places[name] = catalog / name
+            shutil.copytree(catalog / "sops", places[name] / "sops")
+            shutil.copy(catalog / "sopdocs.yml", places[name] / "sopdocs.yml")
+        print(f"[{size}] generated in {gen_s:.1f} s; measuring {', '.join(variants)} ...", file=sys.stderr)
+        runs: dict[str, list[dict]] = {"baseline": []}
+        for name in variants:
+            for kind in ("cold", "warm", "warm_1", "serial"):
+                runs[f"{name}_{kind}"] = []
         load_before = os.getloadavg()[0]
         for round_ in range(args.repeat):  # interleave, so drift hits every variant alike
-            runs["cold"].append(cli(catalog, size, label="cold"))
-            runs["warm"].append(cli(catalog, size, label="warm"))
-            touch_one(catalog, round_)
-            runs["warm_1"].append(cli(catalog, size, label="warm, 1 changed"))
+            order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
+            for kind, label in (("cold", "cold"), ("warm", "warm"), ("warm_1", "warm, 1 changed")):
+                if kind == "warm_1":
+                    for name in order:
+                        touch_one(places[name], round_)
+                for name in order:
+                    runs[f"{name}_{kind}"].append(cli(places[name], size, label=label, code=variants[name]))
             if args.serial:
-                runs["serial"].append(cli(catalog, size, ["--jobs", "1", "--no-cache"], label="serial"))
+                for name in order:
+                    runs[f"{name}_serial"].append(cli(places[name], size, ["--jobs", "1", "--no-cache"], label="serial", code=variants[name]))
             runs["baseline"].append(run_baseline(catalog, size))
-            print(f"[{size}] round {round_ + 1}: cold {runs['cold'][-1]['wall_s']:.2f} s, warm {runs['warm'][-1]['wall_s']:.2f} s, "
-                  f"warm 1 changed {runs['warm_1'][-1]['wall_s']:.2f} s, check-jsonschema {runs['baseline'][-1]['wall_s']:.2f} s",
-                  file=sys.stderr)
+            line = "; ".join(f"{name}: cold {runs[name + '_cold'][-1]['wall_s']:.2f} s, warm {runs[name + '_warm'][-1]['wall_s']:.2f} s, "
+                             f"warm 1 changed {runs[name + '_warm_1'][-1]['wall_s']:.2f} s" for name in variants)
+            print(f"[{size}] round {round_ + 1}: {line}; check-jsonschema {runs['baseline'][-1]['wall_s']:.2f} s "
+                  f"(load {os.getloadavg()[0]:.1f})", file=sys.stderr)
         row = {
             "size": size,
             "generate_s": gen_s,
+            "variants": {name: str(code) for name, code in variants.items()},
             "loadavg_1m_before": load_before,
             "loadavg_1m_after": os.getloadavg()[0],
         }
         for name, measured in runs.items():
             if not measured:
                 continue
+            walls = [r["wall_s"] for r in measured]
             row[f"{name}_s"] = best(measured)["wall_s"]
-            row[f"{name}_median_s"] = statistics.median(r["wall_s"] for r in measured)
+            row[f"{name}_median_s"] = statistics.median(walls)
+            row[f"{name}_range_s"] = [min(walls), max(walls)]
             row[f"{name}_cpu_s"] = cpu(measured)
             row[f"{name}_peak_mb"] = mb(max(r["maxrss_kb"] for r in measured))
             row[f"{name}_runs"] = measured
-        row["speedup"] = row["baseline_s"] / row["cold_s"]
+        for name in variants:
+            row[f"{name}_speedup"] = row["baseline_s"] / row[f"{name}_cold_s"]
+            # Each round's own ratio (the same round's check-jsonschema): the range under drifting load.
+            row[f"{name}_speedup_rounds"] = [b["wall_s"] / c["wall_s"] for b, c in zip(runs["baseline"], runs[f"{name}_cold"])]
         rows.append(row)
-        print(f"[{size}] best: cold {row['cold_s']:.2f} s / {row['cold_peak_mb']:.0f} MB; warm {row['warm_s']:.2f} s; "
-              f"warm 1 changed {row['warm_1_s']:.2f} s; check-jsonschema {row['baseline_s']:.2f} s", file=sys.stderr)
         if args.profile and size == max(sizes):
-            path = profile(catalog, size, args.out)
+            path = profile(places["new"], size, args.out)
             print(f"[{size}] profile written to {path}", file=sys.stderr)
         if not args.keep:
             shutil.rmtree(catalog)
@@ -277,28 +313,37 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Machine: {info['nproc']} CPUs, {info['cpu_model']}, {info['memory']} RAM; Python {info['python']}; "
           f"{info['sopdocs']}; {info['check_jsonschema']}")
-    print(f"Best of {args.repeat} run(s); peak = max RSS of the largest process; speed-up = check-jsonschema s / sopdocs cold s.\n")
-    serial_head = " sopdocs serial s |" if args.serial else ""
-    print(f"| SOPs | sopdocs cold s | warm s | warm, 1 changed s |{serial_head} sopdocs peak MB (cold / warm) | "
-          "check-jsonschema s | check-jsonschema peak MB | speed-up (cold) |")
-    print("| ---: | ---: | ---: | ---: |" + (" ---: |" if args.serial else "") + " ---: | ---: | ---: | ---: |")
+    print(f"{args.repeat} interleaved round(s); best wall time, with the median and range of all rounds; "
+          "peak = max RSS of the largest process; ratio = check-jsonschema s / sopdocs cold s.")
+    names = list(variants)
     for r in rows:
-        serial = f" {r['serial_s']:.2f} |" if args.serial else ""
-        print(f"| {r['size']:,} | {r['cold_s']:.2f} | {r['warm_s']:.2f} | {r['warm_1_s']:.2f} |{serial} "
-              f"{r['cold_peak_mb']:.0f} / {r['warm_peak_mb']:.0f} | {r['baseline_s']:.2f} | {r['baseline_peak_mb']:.0f} | {r['speedup']:.2f}x |")
-    print("\nCPU seconds (user + sys of every process, best run), less sensitive to other load on the machine:\n")
-    print("| SOPs | sopdocs cold CPU s | warm CPU s | warm, 1 changed CPU s |" + (" serial CPU s |" if args.serial else "")
-          + " check-jsonschema CPU s | 1-min load avg before / after |")
-    print("| ---: | ---: | ---: | ---: |" + (" ---: |" if args.serial else "") + " ---: | ---: |")
+        if len(names) > 1:
+            print("\nvariants: " + "; ".join(f"{n} = {r['variants'][n]}" for n in names))
+        print(f"\n{r['size']:,} SOPs, 1-min load average {r['loadavg_1m_before']:.1f} before / {r['loadavg_1m_after']:.1f} after\n")
+        print("| row | " + " | ".join(names) + " |")
+        print("| --- |" + " ---: |" * len(names))
+
+        def cell(key: str) -> str:
+            return f"{r[key + '_s']:.2f} s (median {r[key + '_median_s']:.2f}, {r[key + '_range_s'][0]:.2f}–{r[key + '_range_s'][1]:.2f})"
+
+        print("| cold `sopdocs lint` | " + " | ".join(cell(f"{n}_cold") for n in names) + " |")
+        print("| check-jsonschema (same rounds) | " + " | ".join(cell("baseline") for _ in names) + " |")
+        print("| cold: check-jsonschema / sopdocs (best; per round) | " + " | ".join(
+            f"**{r[n + '_speedup']:.1f}x** ({', '.join(f'{x:.1f}' for x in r[n + '_speedup_rounds'])})" for n in names) + " |")
+        print("| warm, no change | " + " | ".join(cell(f"{n}_warm") for n in names) + " |")
+        print("| warm, 1 file changed | " + " | ".join(cell(f"{n}_warm_1") for n in names) + " |")
+        if args.serial:
+            print("| serial (`--jobs 1 --no-cache`) | " + " | ".join(cell(f"{n}_serial") for n in names) + " |")
+        print("| CPU s (user + sys, best): cold / warm / warm 1 changed | " + " | ".join(
+            f"{r[n + '_cold_cpu_s']:.2f} / {r[n + '_warm_cpu_s']:.2f} / {r[n + '_warm_1_cpu_s']:.2f}" for n in names) + " |")
+        print("| peak MB cold / warm | " + " | ".join(f"{r[n + '_cold_peak_mb']:.0f} / {r[n + '_warm_peak_mb']:.0f}" for n in names) + " |")
+        print(f"\ncheck-jsonschema CPU {r['baseline_cpu_s']:.2f} s, peak {r['baseline_peak_mb']:.0f} MB.")
+    print("\nAims (issue 15): cold at least 7x faster than check-jsonschema; warm re-lint with one changed file at most 0.25 s.")
     for r in rows:
-        serial = f" {r['serial_cpu_s']:.2f} |" if args.serial else ""
-        print(f"| {r['size']:,} | {r['cold_cpu_s']:.2f} | {r['warm_cpu_s']:.2f} | {r['warm_1_cpu_s']:.2f} |{serial} "
-              f"{r['baseline_cpu_s']:.2f} | {r['loadavg_1m_before']:.1f} / {r['loadavg_1m_after']:.1f} |")
-    print("\nAims (issue): cold lint at least 3x faster than check-jsonschema; warm re-lint with one changed file under 1 s.")
-    for r in rows:
-        cold_ok = "met" if r["speedup"] >= 3 else "NOT met"
-        warm_ok = "met" if r["warm_1_s"] < 1 else "NOT met"
-        print(f"- {r['size']:,} SOPs: cold {r['speedup']:.2f}x ({cold_ok}); warm, 1 changed {r['warm_1_s']:.2f} s ({warm_ok})")
+        for n in names:
+            cold_ok = "met" if r[f"{n}_speedup"] >= 7 else "NOT met"
+            warm_ok = "met" if r[f"{n}_warm_1_s"] <= 0.25 else "NOT met"
+            print(f"- {r['size']:,} SOPs, {n}: cold {r[n + '_speedup']:.2f}x ({cold_ok}); warm, 1 changed {r[n + '_warm_1_s']:.2f} s ({warm_ok})")
     print(f"\nresults: {args.out / 'lint_results.json'}")
     return 0
 

@@ -15,31 +15,59 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import tempfile
 import traceback
 
 import click
 
 from sopdocs import __version__
-from sopdocs.cli.author import migrate, new, schema
-from sopdocs.cli.export import export
-from sopdocs.cli.health import metrics, report
-from sopdocs.cli.lint import lint, rules
-from sopdocs.cli.lsp import lsp
-from sopdocs.cli.options import group
-from sopdocs.cli.run import audit, run
-from sopdocs.cli.site import build, generate, serve
+from sopdocs.cli.options import Group
 from sopdocs.errors import EXIT_INTERNAL
 
+# Each command is imported when it runs (or when --help lists them): `sopdocs lint` does
+# not pay for importing the site, the exporters, the runner or the language server.
+COMMANDS = {
+    "lint": "sopdocs.cli.lint",
+    "rules": "sopdocs.cli.lint",
+    "schema": "sopdocs.cli.author",
+    "new": "sopdocs.cli.author",
+    "build": "sopdocs.cli.site",
+    "generate": "sopdocs.cli.site",
+    "serve": "sopdocs.cli.site",
+    "export": "sopdocs.cli.export",
+    "run": "sopdocs.cli.run",
+    "audit": "sopdocs.cli.run",
+    "report": "sopdocs.cli.health",
+    "migrate": "sopdocs.cli.author",
+    "metrics": "sopdocs.cli.health",
+    "lsp": "sopdocs.cli.lsp",
+}
 
-@group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(Group):
+    """The top-level group: commands from :data:`COMMANDS`, imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            import importlib
+
+            module = importlib.import_module(COMMANDS[name])
+            self.add_command(getattr(module, name), name)
+        return self.commands.get(name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand:  # "Did you mean ...?" among every command
+            raise click.exceptions.NoSuchCommand(str(args[0]), possibilities=list(COMMANDS), ctx=ctx) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sopdocs")
 def cli() -> None:
     """Standard Operating Procedures as code: lint, render and export SOPs."""
-
-
-for _command in (lint, rules, schema, new, build, generate, serve, export, run, audit, report, migrate, metrics, lsp):
-    cli.add_command(_command)
 
 
 def _pipes_like_a_unix_tool(argv: list[str]) -> None:
@@ -67,6 +95,8 @@ def main(argv: list[str] | None = None, own_process: bool = True) -> None:
         click.echo("sopdocs: interrupted", err=True)
         sys.exit(130)
     except Exception:  # noqa: BLE001 - last line of defence: no raw traceback for users
+        import tempfile
+
         handle, log = tempfile.mkstemp(prefix="sopdocs-crash-", suffix=".log")
         with os.fdopen(handle, "w") as stream:
             stream.write(traceback.format_exc())

@@ -60,12 +60,14 @@ def discover(paths: Iterable[str | Path], config: Config, cwd: Path | None = Non
             if not force_exclude or in_scope(path, config):
                 found[path] = None
         elif path.is_dir():
+            endings = tuple(config.extensions)
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                base = Path(root)
                 for name in sorted(files):
-                    if has_extension(name, config):
-                        candidate = Path(root) / name
-                        if not _excluded(candidate, config):
+                    if name.endswith(endings):
+                        candidate = base / name
+                        if not config.exclude or not _excluded(candidate, config):
                             found[candidate] = None
         elif not (force_exclude and not path.exists()):
             raise UsageError(f"{raw}: no such file or directory")

@@ -311,8 +311,24 @@ def _inline_links_only(state: Any) -> None:
             state.md.inline.parse(token.content, state.md, state.env, token.children)
 
 
+# Read bodies with pulldown-cmark (sopdocs.core.fastmd) where it gives markdown-it-py's
+# tokens exactly; tests set this to False to compare with markdown-it-py alone.
+FAST_BODY = True
+
+
+def body_tokens(body: str) -> list[Any]:
+    """The block tokens of a body (markdown-it-py's, or the same from sopdocs.core.fastmd)."""
+    if FAST_BODY:
+        from sopdocs.core import fastmd
+
+        tokens = fastmd.tokens(body)
+        if tokens is not None:
+            return tokens
+    return _md().parse(body)
+
+
 def _parse_body(doc: SopDocument, body: str, first_line: int) -> None:
-    tokens = _md().parse(body)
+    tokens = body_tokens(body)
     lines = body.split("\n")
     offset = first_line  # token.map is 0-based within the body
 

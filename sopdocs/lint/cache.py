@@ -33,7 +33,7 @@ KEEP_FILES = 4
 # quarter of the entries, whichever is more).
 LOG_MAX = 500
 # Libraries whose behaviour shapes lint results.
-LIBRARIES = ("PyYAML", "markdown-it-py", "jsonschema", "jsonschema-rs", "python-dateutil")
+LIBRARIES = ("PyYAML", "markdown-it-py", "pyromark", "jsonschema", "jsonschema-rs", "python-dateutil")
 
 
 def cache_dir(config: Any, cwd: Path | None = None) -> Path:
@@ -55,7 +55,7 @@ def code_fingerprint() -> str:
     from importlib import metadata
 
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # all of sopdocs: the parser in core/ shapes results too
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -110,6 +110,11 @@ class LintCache:
         self.rewrite = False  # the main file must be rewritten (bad entries were dropped)
         self.hits = 0
         self.misses = 0
+        # The stat index: absolute path -> [size, mtime_ns, inode, ctime_ns, sha256] of a
+        # file when it was hashed (sopdocs.lint.fast decides when a stat can be trusted).
+        self.stats: dict[str, list[Any]] = {}
+        self.new_stats: dict[str, list[Any]] = {}
+        self.stats_used: set[str] = set()
         self._load()
 
     def _load(self) -> None:
@@ -124,17 +129,25 @@ class LintCache:
             and isinstance(data.get("entries"), dict)
         ):
             self.entries = data["entries"]
+            stats = data.get("stats")
+            if isinstance(stats, dict):
+                self.stats = {k: v for k, v in stats.items() if _stat_shaped(v)}
         try:
             lines = self.log.read_bytes().split(b"\n")
         except OSError:
             return
         for line in lines:
             try:
-                sha, entry = json.loads(line)
-            except (ValueError, TypeError, RecursionError):  # an empty, cut-off or foreign line
+                item = json.loads(line)
+            except (ValueError, RecursionError):  # an empty, cut-off or foreign line
                 continue
-            if isinstance(sha, str):
-                self.entries[sha] = entry
+            if not isinstance(item, list):
+                continue
+            if len(item) == 2 and isinstance(item[0], str):  # [sha256, entry]
+                self.entries[item[0]] = item[1]
+                self.logged += 1
+            elif len(item) == 3 and item[0] == "@" and isinstance(item[1], str) and _stat_shaped(item[2]):  # ["@", path, row]
+                self.stats[item[1]] = item[2]
                 self.logged += 1
 
     def get(self, sha256: str) -> Any:
@@ -159,15 +172,26 @@ class LintCache:
         self.new[sha256] = entry
         self.used.add(sha256)
 
+    def put_stat(self, path: str, row: list[Any]) -> None:
+        """Record a file's stat row (with its sha256) as it was when hashed."""
+        if self.stats.get(path) != row:
+            self.stats[path] = row
+            self.new_stats[path] = row
+        self.stats_used.add(path)
+
+    def stat_used(self, path: str) -> None:
+        self.stats_used.add(path)
+
     def save(self) -> None:
         """Write what changed. Entries unused in this run are kept unless they
         outnumber the used ones (then the catalog has moved on)."""
         stale = len(self.entries) - len(self.used) > len(self.used)
-        fold = self.logged + len(self.new) > max(LOG_MAX, len(self.entries) // 4)
+        stale_stats = len(self.stats) - len(self.stats_used) > len(self.stats_used)
+        fold = self.logged + len(self.new) + len(self.new_stats) > max(LOG_MAX, len(self.entries) // 4)
         try:
-            if self.rewrite or stale or fold:
+            if self.rewrite or stale or fold or (stale_stats and self.new_stats):
                 self._write_all(stale)
-            elif self.new:
+            elif self.new or self.new_stats:
                 self._append()
         except OSError:  # a read-only checkout, a full disk: linting still worked
             pass
@@ -175,7 +199,8 @@ class LintCache:
     def _append(self) -> None:
         if not self.path.exists():  # the log only extends a main file
             return self._write_all(False)
-        lines = b"".join(json.dumps([sha, entry], separators=(",", ":")).encode() + b"\n" for sha, entry in self.new.items())
+        items = [*([sha, entry] for sha, entry in self.new.items()), *(["@", key, row] for key, row in self.new_stats.items())]
+        lines = b"".join(json.dumps(item, separators=(",", ":")).encode() + b"\n" for item in items)
         # One write in append mode: concurrent runs do not interleave their lines.
         fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -185,7 +210,13 @@ class LintCache:
 
     def _write_all(self, drop_stale: bool) -> None:
         entries = {k: v for k, v in self.entries.items() if k in self.used} if drop_stale else self.entries
-        data = {"format": FORMAT, "fingerprint": self.key, "entries": entries}
+        # Stat rows of files this run did not see (moved, deleted, another checkout) go
+        # once they outnumber the ones it saw; a row whose entry was dropped goes too.
+        stats = self.stats
+        if len(stats) - len(self.stats_used) > len(self.stats_used):
+            stats = {k: v for k, v in stats.items() if k in self.stats_used}
+        stats = {k: v for k, v in stats.items() if v[4] in entries}
+        data = {"format": FORMAT, "fingerprint": self.key, "entries": entries, "stats": stats}
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.directory / ".gitignore"
         if not ignore.exists():
@@ -207,6 +238,10 @@ class LintCache:
                         path.unlink()
                     except OSError:
                         pass
+
+
+def _stat_shaped(row: Any) -> bool:
+    return (isinstance(row, list) and len(row) == 5 and all(type(v) is int for v in row[:4]) and isinstance(row[4], str))
 
 
 def _mtime(path: Path) -> float:

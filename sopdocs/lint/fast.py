@@ -24,6 +24,7 @@ import functools
 import gc
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,13 @@ FACT_KEYS = ("id", "related", "rollback", "last_reviewed", "review_in")
 # Below this many files to analyse, starting worker processes (about 0.3 s of CPU
 # each) costs more than it saves (about 1.3 ms of CPU per file).
 PARALLEL_MIN = 500
+# A file's stat (size, mtime, inode, ctime) stands for its content only if the file was
+# last changed at least this long before the stat was taken: a change within the same
+# tick of a coarse file-system clock (FAT: 2 s) could leave every field as it was ("racy
+# git"). Newer files are read and hashed every time until they are old enough.
+STAT_SLACK_NS = 2_000_000_000
+# Windows' st_ctime is the creation time, not the last change: there, always hash.
+STAT_TRUSTED = os.name != "nt"
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,21 @@ def static_findings(display: str, entry: dict[str, Any]) -> list[Any]:
             for line, column, code, rule, severity, message in entry["f"]]
 
 
+def stat_row(path: Path) -> list[int] | None:
+    """[size, mtime_ns, inode, ctime_ns] of a file, taken before it is read; None when it
+    cannot be trusted to stand for the content later (too recent, or not statable)."""
+    if not STAT_TRUSTED:
+        return None
+    now = time.time_ns()
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if max(st.st_mtime_ns, st.st_ctime_ns) >= now - STAT_SLACK_NS:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+
+
 def file_sha256(path: Path, max_bytes: int) -> str:
     """SHA-256 of the file, or "" when it cannot be read or is over the size limit
     (such files are not cached: the parser reports them without reading them)."""
@@ -189,14 +212,15 @@ class Analyser:
     config: Any
     today: dt.date
 
-    def analyse(self, items: list[tuple[int, Path, str]], payload: Any = None) -> list[tuple[int, str, dict[str, Any]]]:
-        return [(index, *analyse(path, display, self.config, self.today)) for index, path, display in items]
+    def analyse(self, items: list[tuple[int, Path, str]], payload: Any = None) -> list[tuple[Any, ...]]:
+        """(index, sha256, entry, stat row taken before reading) of each item."""
+        return [(index, stat_row(path), *analyse(path, display, self.config, self.today)) for index, path, display in items]
 
 
 def _run(
     items: list[tuple[int, Path, str]], config: Any, today: dt.date, jobs: int, progress: Any
-) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    """(index, sha256, entry) of each item, in any order. ``jobs`` processes share the
+) -> Iterator[tuple[Any, ...]]:
+    """(index, stat row, sha256, entry) of each item, in any order. ``jobs`` processes share the
     work: this one and ``jobs - 1`` workers (whose start-up, about 0.2 s, this one
     covers by working too)."""
     chunks = -(-len(items) // CHUNK)
@@ -207,7 +231,7 @@ def _run(
                 progress.advance(len(results))
         return
     for index, path, display in items:
-        yield index, *analyse(path, display, config, today)
+        yield index, stat_row(path), *analyse(path, display, config, today)
         progress.advance()
 
 
@@ -279,25 +303,47 @@ def entries(
 
     results: list[tuple[str, dict[str, Any]] | None] = [None] * len(paths)
     todo: list[int] = []
-    for index, path in enumerate(paths):
-        entry = None
-        if store is not None and store.entries:
-            sha = file_sha256(path, config.max_file_size)
+    keys = [os.path.abspath(path) for path in paths] if store is not None else []
+    if store is not None and store.entries:
+        stats = store.stats if STAT_TRUSTED else {}
+        for index, path in enumerate(paths):
+            # A file whose stat is what it was when its content was hashed (and was old
+            # enough then) is that content: not read again. Anything else is hashed.
+            key = keys[index]
+            known = stats.get(key)
+            sha = ""
+            if known is not None:
+                try:
+                    st = os.stat(key)
+                except OSError:
+                    st = None
+                if st is not None and known[:4] == [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]:
+                    sha = known[4]
+                    store.stat_used(key)
+            if not sha:
+                row = stat_row(path)
+                sha = file_sha256(path, config.max_file_size)
+                if row is not None and sha:
+                    store.put_stat(key, [*row, sha])
             entry = store.get(sha) if sha else None
             if entry is not None:
                 results[index] = (sha, entry)
-        if entry is None:
-            todo.append(index)
+            else:
+                todo.append(index)
+    else:
+        todo = list(range(len(paths)))
 
     # Asked for (--jobs): worker processes whenever there are two chunks.
     jobs = options.jobs if options.jobs is not None else parallel.default_jobs(len(todo), options.parallel_min)
     with Progress("linting", len(paths), enabled=options.progress) as progress:
         progress.advance(len(paths) - len(todo))
         items = [(index, paths[index], displays[index]) for index in todo]
-        for index, sha, entry in _run(items, config, today, jobs, progress):
+        for index, row, sha, entry in _run(items, config, today, jobs, progress):
             results[index] = (sha, entry)
             if store is not None and sha:
                 store.put(sha, entry)
+                if row is not None:
+                    store.put_stat(keys[index], [*row, sha])
 
     def reanalyse(index: int) -> tuple[str, dict[str, Any]]:  # an unusable cache entry: analyse again
         if store is not None:

@@ -68,8 +68,10 @@ def catalog_extra(files: list[Path], explicit: list, config: Config, cwd: Path) 
     """The catalog's SOPs that are not among ``files``: the catalog checks know them,
     the report does not show them. Does not walk the catalog again when the named paths
     include its roots."""
-    named = {cwd / raw for raw in explicit}
-    roots = [config.root / p for p in config.paths]
+    import os
+
+    named = {os.path.normpath(os.path.join(cwd, raw)) for raw in explicit}
+    roots = [os.path.normpath(os.path.join(cwd, config.root / p)) for p in config.paths]
     if all(root in named for root in roots):
         return []  # every catalog file was found under the same path already
     linted = set(files)

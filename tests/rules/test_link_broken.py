@@ -30,3 +30,22 @@ def test_link_in_a_step_and_percent_encoding(lint_text):
     assert lint_text(text, files={"restore db.md": FRONT.replace("restart-api", "restore-db") + "\n## Steps\n\n1. Do.\n"}) == [
         (15, 17, RULE)
     ]
+
+
+def test_plain_targets_read_as_urlsplit_reads_them():
+    """The shortcut for plain targets gives what urlsplit + unquote give."""
+    from urllib.parse import unquote, urlsplit
+
+    from sopdocs.lint.rules import link_broken
+
+    def reference(target):
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            return None
+        return unquote(parts.path)
+
+    targets = ["a.md", "dir/a.md", "../a.md", "a.md#x", "a.md?x=1", "a.md?x#y", "a.md#x?y", "#top", "?q", "", "/abs.md",
+               "//host/a.md", "http://x/a.md", "mailto:a@b", "a%20b.md", "C:/x.md", "a.md#", "./a.md", "a(1).md", "~/a.md",
+               "a b.md", "a\tb.md", "é.md", "x:y.md", "a.md;x", "..", "a/#b"]
+    for target in targets:
+        assert link_broken.target_path(target) == reference(target), target

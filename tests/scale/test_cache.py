@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from lintkit import SIZE, cache_files, fast, reference
@@ -319,7 +320,14 @@ def test_files_too_large_or_unreadable_are_not_cached(catalog):
         os.chmod(unreadable, 0o644)
 
 
-def test_a_few_changes_are_appended_not_rewritten(catalog, counted):
+@pytest.fixture
+def no_stats(monkeypatch):
+    """Only hash-keyed entries in the log (no stat rows, which join it once files are old
+    enough): the tests that count or cut its lines."""
+    monkeypatch.setattr(workers, "STAT_TRUSTED", False)
+
+
+def test_a_few_changes_are_appended_not_rewritten(catalog, counted, no_stats):
     fast(catalog)
     [main] = cache_files(catalog)
     stamp = main.stat().st_mtime_ns
@@ -335,7 +343,7 @@ def test_a_few_changes_are_appended_not_rewritten(catalog, counted):
     assert counted == []
 
 
-def test_a_cut_off_log_line_is_ignored(catalog, counted):
+def test_a_cut_off_log_line_is_ignored(catalog, counted, no_stats):
     fast(catalog)
     [main] = cache_files(catalog)
     sops = sorted((catalog / "sops").glob("*.md"))
@@ -349,7 +357,7 @@ def test_a_cut_off_log_line_is_ignored(catalog, counted):
     assert len(counted) == 1
 
 
-def test_the_log_is_folded_into_the_main_file(catalog, monkeypatch):
+def test_the_log_is_folded_into_the_main_file(catalog, monkeypatch, no_stats):
     fast(catalog)
     [main] = cache_files(catalog)
     sops = sorted((catalog / "sops").glob("*.md"))
@@ -359,3 +367,177 @@ def test_the_log_is_folded_into_the_main_file(catalog, monkeypatch):
     assert fast(catalog) == reference(catalog)
     assert not main.with_suffix(".log").exists()  # 120 new entries: more than a quarter, folded at once
     assert len(json.loads(main.read_bytes())["entries"]) == SIZE + 120
+
+
+# --- the stat index: unchanged files are not read, changed ones always are ----------------
+
+
+@pytest.fixture
+def quick_stats(monkeypatch):
+    """Files count as old enough for their stat to be trusted after 0.3 s (2 s in use), so
+    the tests need not wait; returns a function that waits until they are."""
+    import time
+
+    monkeypatch.setattr(workers, "STAT_SLACK_NS", 300_000_000)
+    monkeypatch.setattr(workers, "STAT_TRUSTED", True)
+    return lambda: time.sleep(0.35)
+
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """The files the warm path reads and hashes."""
+    calls: list[str] = []
+    original = workers.file_sha256
+
+    def file_sha256(path, max_bytes):
+        calls.append(os.path.basename(path))
+        return original(path, max_bytes)
+
+    monkeypatch.setattr(workers, "file_sha256", file_sha256)
+    return calls
+
+
+def stat_rows(catalog):
+    store = cache.LintCache(catalog / ".sopdocs-cache", cache.fingerprint(load_config(catalog / "sopdocs.yml")))
+    return store.stats
+
+
+def test_a_warm_run_reads_no_unchanged_file(catalog, quick_stats, hashed, counted):
+    expected = reference(catalog)
+    quick_stats()
+    assert fast(catalog) == expected  # cold: records each file's stat
+    assert len(stat_rows(catalog)) == SIZE
+    hashed.clear()
+    counted.clear()
+    assert fast(catalog) == expected
+    assert hashed == [] and counted == []
+
+
+def edit_keeping_size_and_mtime(path):
+    """Change one character, keep the size, and set the modification time back: what a
+    same-second edit on a coarse clock looks like (the change time still moves on)."""
+    before = os.stat(path)
+    data = path.read_bytes()
+    at = data.index(b"## Steps")
+    path.write_bytes(data[:at] + b"TODO(sopdocs)" + data[at + len(b"TODO(sopdocs)"):])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    return after
+
+
+def test_a_same_size_edit_with_the_old_mtime_is_seen(catalog, quick_stats, hashed, counted):
+    quick_stats()
+    fast(catalog)
+    target = sorted((catalog / "sops").glob("*.md"))[60]
+    edit_keeping_size_and_mtime(target)
+    hashed.clear()
+    counted.clear()
+    findings = fast(catalog)
+    assert findings == reference(catalog)
+    assert any(f.rule == "placeholder-left" and f.path == f"sops/{target.name}" for f in findings)
+    assert hashed == [target.name]  # only the changed file was read
+    assert counted == [f"sops/{target.name}"]
+
+
+def test_a_file_replaced_like_rsync_or_cp_is_seen(catalog, quick_stats, hashed, counted):
+    """Another file of the same size moved into place with the old modification time
+    (rsync -a, cp -p over a new file, git checkout): a new inode and change time."""
+    quick_stats()
+    fast(catalog)
+    target = sorted((catalog / "sops").glob("*.md"))[61]
+    before = os.stat(target)
+    data = target.read_bytes()
+    at = data.index(b"## Steps")
+    replacement = catalog / "incoming.tmp"
+    replacement.write_bytes(data[:at] + b"TODO(sopdocs)" + data[at + len(b"TODO(sopdocs)"):])
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(replacement, target)
+    counted.clear()
+    findings = fast(catalog)
+    assert findings == reference(catalog)
+    assert counted == [f"sops/{target.name}"]
+
+
+def test_a_recent_file_is_hashed_until_its_stat_can_be_trusted(catalog, quick_stats, hashed):
+    """Racy git: a file changed within the slack before its stat was taken gets no stat row
+    (a later change in the same clock tick could leave the stat as it was), so it is
+    read and hashed on every run until it is old enough."""
+    quick_stats()
+    target = sorted((catalog / "sops").glob("*.md"))[62]
+    fast(catalog)
+    target.write_text(target.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    fast(catalog)  # right after the change: the file is too recent for its stat to count
+    st = target.stat()
+    row = stat_rows(catalog).get(os.path.abspath(target))  # the row of the old content stays, and does not match
+    assert row is None or row[:4] != [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    hashed.clear()
+    assert fast(catalog) == reference(catalog)
+    assert target.name in hashed
+    quick_stats()
+    fast(catalog)  # old enough now: recorded
+    st = target.stat()
+    assert stat_rows(catalog)[os.path.abspath(target)][:4] == [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    hashed.clear()
+    assert fast(catalog) == reference(catalog)
+    assert hashed == []
+
+
+@pytest.mark.parametrize("field", [0, 1, 2, 3])
+def test_any_stat_field_that_differs_means_reading_the_file(catalog, quick_stats, hashed, field):
+    quick_stats()
+    fast(catalog)
+    target = os.path.abspath(sorted((catalog / "sops").glob("*.md"))[63])
+    [path] = cache_files(catalog)
+    data = json.loads(path.read_bytes())
+    data["stats"][target][field] += 1  # as if the file's size, mtime, inode or ctime had changed
+    path.write_text(json.dumps(data), encoding="utf-8")
+    hashed.clear()
+    assert fast(catalog) == reference(catalog)
+    assert hashed == [os.path.basename(target)]
+
+
+def test_a_wrong_stat_row_cannot_serve_another_files_content(catalog, quick_stats, counted):
+    """A stat row names a sha256; if that entry is gone, the file is analysed, not trusted blindly."""
+    quick_stats()
+    fast(catalog)
+    [path] = cache_files(catalog)
+    data = json.loads(path.read_bytes())
+    target = os.path.abspath(sorted((catalog / "sops").glob("*.md"))[64])
+    data["stats"][target][4] = "0" * 64
+    path.write_text(json.dumps(data), encoding="utf-8")
+    counted.clear()
+    assert fast(catalog) == reference(catalog)
+    assert counted == [f"sops/{os.path.basename(target)}"]
+
+
+def test_stats_are_not_trusted_where_ctime_is_a_creation_time(catalog, quick_stats, monkeypatch, hashed):
+    quick_stats()
+    fast(catalog)
+    monkeypatch.setattr(workers, "STAT_TRUSTED", False)  # Windows
+    hashed.clear()
+    assert fast(catalog) == reference(catalog)
+    assert len(hashed) == SIZE
+
+
+def test_code_fingerprint_covers_the_parser(tmp_path, monkeypatch):
+    """An edit to sopdocs/core (where the parser is), not only to sopdocs/lint, selects a fresh cache."""
+    import shutil
+
+    import sopdocs
+
+    package = Path(sopdocs.__file__).resolve().parent
+    copy = tmp_path / "sopdocs"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def fingerprint_of(root):
+        monkeypatch.setattr(cache, "__file__", str(root / "lint" / "cache.py"))
+        cache.code_fingerprint.cache_clear()
+        try:
+            return cache.code_fingerprint()
+        finally:
+            cache.code_fingerprint.cache_clear()
+
+    before = fingerprint_of(copy)
+    (copy / "core" / "parser.py").write_text((copy / "core" / "parser.py").read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert fingerprint_of(copy) != before

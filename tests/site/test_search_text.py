@@ -87,6 +87,7 @@ def _events_or_none(text: str) -> str | None:
         "- [ref]: /u\n       &#35;`\n",  # one inside a list item
         "|-(~~~ *## \n---\n",  # a table, or not
         "> ```sh\n    >\n",  # an indented `>` after a block quote
+        ">> _x```sh confirm\n    ~~~> \n",  # a block quote's lazy lines
         "-    - _x\n    ## ]\n",  # a list marker followed by more than one space
         "   2) Title```sh confirm\n    ##  ```sh confirm\n",  # an indented `#`
     ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyromark
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -90,11 +92,110 @@ def record_text(entry: Entry) -> str:
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
+# pulldown-cmark (through pyromark) makes the same text about thirty times faster than
+# markdown-it-py, which was a third of a build's first phase. It differs from
+# markdown-it-py's commonmark preset (html off) in a few places, so a source that reaches
+# one of them is read by markdown-it-py instead; tests/site/test_search_text.py compares
+# both over the corpora, the content, generated catalogs and random Markdown.
+_OPTIONS = pyromark.Options.ENABLE_TABLES
+_BLOCKS = frozenset({"Paragraph", "Heading", "Item", "List", "CodeBlock", "Table", "TableHead", "TableRow", "TableCell"})
+_INLINE = frozenset({"Emphasis", "Strong", "Link"})
+# Left to markdown-it-py: HTML (it reads it as text: html is off), block quotes (their
+# laziness differs), autolinks (it shows the normalised URL), images (it keeps the alt
+# text as written) and anything the options above did not ask for.
+_DIFFERENT = frozenset({"Html", "InlineHtml", "InlineMath", "DisplayMath", "FootnoteReference", "TaskListMarker"})
+
+
+# Seen before parsing: any white space but spaces and newlines (tabs, CRs, no-break
+# spaces: the two count columns and blank lines differently), NULs, what could be a link
+# reference definition (`]:`: the two end them differently), an indented `>` (laziness
+# of block quotes differs) and a line with a `|` followed
+# by one that could be a table's delimiter row (they disagree on what starts a table).
+_RISKY = re.compile(r"[^\S \n]|\x00|^ {4,}[>#]|^ *(?:[-*+]|\d{1,9}[.)]) {2,}|\]:|\|.*\n[ |:-]*-[ |:-]*$", re.MULTILINE)
+
+
+class _Fallback(Exception):
+    """The source reaches a place where pulldown-cmark and markdown-it-py differ."""
+
 
 def _plain_text(source: str, title: str | None = None) -> str:
     """Markdown as plain text, one block per line: what a reader sees, without the
     markup (no `#`, no link targets, no fences and info strings). A first-level heading
     equal to ``title`` is left out: the title is its own field."""
+    if _RISKY.search(source):
+        return _plain_text_markdown_it(source, title)
+    try:
+        return _plain_text_events(source, title)
+    except _Fallback:
+        return _plain_text_markdown_it(source, title)
+
+
+def _plain_text_events(source: str, title: str | None) -> str:
+    lines: list[str] = []
+    inline: list[str] = []
+    code: list[str] | None = None
+    heading_h1 = False
+
+    def flush() -> None:
+        text = " ".join("".join(inline).split())
+        inline.clear()
+        if text:
+            lines.append(text)
+
+    for event in pyromark.events(source, options=_OPTIONS):
+        if isinstance(event, str):  # SoftBreak, HardBreak, Rule
+            kind, value = event, None
+        else:
+            ((kind, value),) = event.items()
+        if kind == "Text":
+            if code is not None:
+                code.append(value)
+            else:
+                inline.append(value)
+        elif kind == "Code":
+            inline.append(value)
+        elif kind in ("SoftBreak", "HardBreak"):
+            inline.append(" ")
+        elif kind == "Start" or kind == "End":
+            tag = value if isinstance(value, str) else next(iter(value))
+            if tag in _INLINE:
+                if tag == "Link" and kind == "Start" and value["Link"]["link_type"] in ("Autolink", "Email"):
+                    raise _Fallback
+                continue
+            if tag not in _BLOCKS:
+                raise _Fallback
+            if tag == "CodeBlock":
+                if kind == "Start":
+                    flush()
+                    code = []
+                else:
+                    text = "".join(code or []).strip()
+                    if text:
+                        lines.append(text)
+                    code = None
+                continue
+            if tag == "Heading" and kind == "Start":
+                flush()
+                heading_h1 = value["Heading"]["level"] == "H1"
+                continue
+            if tag == "Heading" and heading_h1 and title is not None:
+                heading_h1 = False
+                if " ".join("".join(inline).split()) == " ".join(title.split()):
+                    inline.clear()
+                    continue
+            flush()
+        elif kind in _DIFFERENT:
+            raise _Fallback
+        elif kind == "Rule":
+            flush()
+        else:
+            raise _Fallback
+    flush()
+    return "\n".join(lines)
+
+
+def _plain_text_markdown_it(source: str, title: str | None = None) -> str:
+    """:func:`_plain_text` by markdown-it-py: the reference."""
     lines: list[str] = []
     tokens = _markdown.parse(source)
     skip_heading = False

@@ -27,6 +27,8 @@ The mapping (docs/manifest.md has the full table):
   (`uses: ./.github/workflows/<id>.yml`).
 - The run lock is `concurrency: {group: sop-<id>-<resource values>, cancel-in-progress:
   false, queue: max}`: runs on the same resource wait in order, none is cancelled.
+  `concurrency_queue=False` leaves `queue` out, for engines that predate it (act 0.2.89
+  refuses the key); there a third run replaces the pending second one.
 """
 
 from __future__ import annotations
@@ -293,11 +295,14 @@ def compile_workflow(
     workflows_dir: str = WORKFLOWS_DIR,
     permissions: dict[str, str] | None = None,
     pins: dict[str, str] | None = None,
+    concurrency_queue: bool = True,
 ) -> dict[str, Any]:
     """The workflow of one SOP. `rollback_manifest`: the manifest of the SOP named by
     `rollback: {sop: ...}`; its parameters join this workflow's inputs. `permissions`:
     the GITHUB_TOKEN's scopes (checked by :func:`check_permissions`; default
-    `contents: read`). `pins`: action -> full commit SHA (:func:`parse_pin`)."""
+    `contents: read`). `pins`: action -> full commit SHA (:func:`parse_pin`).
+    `concurrency_queue`: write `queue: max` in the run lock (False for engines that do
+    not know the key, such as act 0.2.89)."""
     sop = manifest["sop"]
     plain = [p for p in manifest["parameters"] if not p["secret"]]
     secret = [p for p in manifest["parameters"] if p["secret"]]
@@ -365,8 +370,10 @@ def compile_workflow(
         "name": sop["title"],
         "on": {"workflow_dispatch": dispatch, "workflow_call": call},
         "permissions": dict(permissions if permissions is not None else DEFAULT_PERMISSIONS),
-        "concurrency": {"group": concurrency_group(manifest), "cancel-in-progress": False, "queue": "max"},
+        "concurrency": {"group": concurrency_group(manifest), "cancel-in-progress": False},
     }
+    if concurrency_queue:
+        document["concurrency"]["queue"] = "max"
     if plain:
         document["env"] = {p["env"]: _input(p["name"]) for p in plain}
     document["jobs"] = jobs.jobs

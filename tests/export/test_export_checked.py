@@ -228,10 +228,15 @@ def test_default_argo_version_writes_mutexes_and_says_so(argo_dir):
 
 def test_required_secrets_are_checked_before_commands(github_dir):
     workflow = load(github_dir / "postgres-credential-rotation.yml")
+    checked = 0
     for job in workflow["jobs"].values():
-        if "env" in job and "environment" not in job:
-            assert job["steps"][0]["name"] == "Check the secrets", job["name"]
-            assert "SOP_ADMIN_DSN" in job["steps"][0]["run"]
+        steps = job.get("steps", [])
+        if any("ADMIN_DSN" in step.get("env", {}) for step in steps[1:]):
+            assert steps[0]["name"] == "Check the secrets", job["name"]
+            assert "SOP_ADMIN_DSN" in steps[0]["run"]
+            assert steps[0]["env"] == {"ADMIN_DSN": "${{ secrets.SOP_ADMIN_DSN }}"}
+            checked += 1
+    assert checked >= 3
 
 
 def test_cli_help_lists_the_options(tmp_path):

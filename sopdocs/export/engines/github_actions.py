@@ -24,7 +24,8 @@ The mapping (docs/manifest.md has the full table):
   `confirm` command runs in the gated job after the approval.
 - Every job and every step has `timeout-minutes` (GitHub counts whole minutes). GitHub
   has no retry: an idempotent step with `retries=N` runs in a bounded shell loop of
-  N+1 attempts, each limited by `timeout`.
+  N+1 attempts, each limited by `timeout`; an attempt is the command and then the
+  step's `verify` probes, as in `sopdocs run`.
 - The rollback is a chain of jobs that run `if: failure()` once every precondition has
   passed; when the rollback is another SOP, one job calls that SOP's workflow
   (`uses: ./.github/workflows/<id>.yml`).
@@ -221,6 +222,9 @@ class _Jobs:
         return {"name": "Check the secrets", "shell": "bash", "env": env, "timeout-minutes": 1, "run": "\n".join(lines)}
 
     def command(self, name: str, unit: dict[str, Any], retries: int = 0) -> dict[str, Any]:
+        """A `run` step. With `retries`, a loop of attempts; an attempt is the command
+        and then the unit's `verify` probes, as in `sopdocs run`: a failing probe fails
+        the attempt, and the next attempt runs the command again."""
         step: dict[str, Any] = {"name": name, "shell": SHELLS[unit["shell"]]}
         if unit.get("workdir"):
             step["working-directory"] = unit["workdir"]
@@ -229,11 +233,21 @@ class _Jobs:
         seconds = unit["timeout_seconds"]
         if retries:
             attempts = retries + 1
-            step["env"] = {**self.step_env, "SOP_COMMAND": unit["command"]}
-            step["timeout-minutes"] = ceil_minutes(attempts * (seconds + KILL_AFTER_SECONDS) + retries * RETRY_PAUSE_SECONDS)
+            probes = unit.get("verify", [])
+            step["env"] = {
+                **self.step_env,
+                "SOP_COMMAND": unit["command"],
+                **{f"SOP_VERIFY_{n}": probe["command"] for n, probe in enumerate(probes, start=1)},
+            }
+            attempt_seconds = seconds + KILL_AFTER_SECONDS + sum(p["timeout_seconds"] + KILL_AFTER_SECONDS for p in probes)
+            step["timeout-minutes"] = ceil_minutes(attempts * attempt_seconds + retries * RETRY_PAUSE_SECONDS)
+            limit = f"timeout --kill-after={KILL_AFTER_SECONDS}s"
+            attempt = f'{limit} {seconds}s {RETRY_SHELLS[unit["shell"]]} "$SOP_COMMAND"'
+            for n, probe in enumerate(probes, start=1):
+                attempt += f' \\\n     && {limit} {probe["timeout_seconds"]}s {RETRY_SHELLS[probe["shell"]]} "$SOP_VERIFY_{n}"'
             step["run"] = (
                 f"for attempt in $(seq 1 {attempts}); do\n"
-                f'  if timeout --kill-after={KILL_AFTER_SECONDS}s {seconds}s {RETRY_SHELLS[unit["shell"]]} "$SOP_COMMAND"; then exit 0; fi\n'
+                f"  if {attempt}; then exit 0; fi\n"
                 f'  echo "attempt $attempt of {attempts} failed" >&2\n'
                 f'  if [ "$attempt" -lt {attempts} ]; then sleep {RETRY_PAUSE_SECONDS}; fi\n'
                 "done\n"
@@ -340,8 +354,10 @@ def compile_workflow(
         if step["kind"] == "manual":
             steps = [jobs.confirmed(title)]
         else:
-            steps = [jobs.command(title, step, step["retries"] if step["idempotent"] else 0)]
-            steps += [jobs.command(f"Verify: {probe['id']}", probe) for probe in step["verify"]]
+            retries = step["retries"] if step["idempotent"] else 0
+            steps = [jobs.command(title, step, retries)]
+            if not retries:  # a retried step runs its probes in each attempt
+                steps += [jobs.command(f"Verify: {probe['id']}", probe) for probe in step["verify"]]
         chain.append(jobs.add(jobs.job_id(step["id"]), title, steps, needs=[chain[-1]], approval=step["confirm"]))
     verification = manifest["verification"]
     if verification["probes"]:

@@ -1,0 +1,56 @@
+"""Every SOP of content/, exported to GitHub Actions, run under act with recording
+stand-ins for the tools it calls (kubectl, aws, psql, ...: contentkit.TOOLS), against
+the local runner as the reference: both must call the same tools with the same
+arguments in the same order, and end the same way. Each SOP runs as it is, and with
+one call of one of its steps made to fail (content_stubs.yaml), where its rollback must
+run. (Slow: about 2 s a run; marked `act` with the rest of the act tests.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from contentkit import content_ids, parameters, run_act, run_runner, scenarios
+from executors import export
+from helpers import REPO
+
+pytestmark = pytest.mark.act
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("content-export")
+    export(REPO, REPO / "content", "manifest", out / "manifests")
+    export(REPO, REPO / "content", "github-actions", out / "workflows", "--no-concurrency-queue")
+    return out / "manifests", out / "workflows"
+
+
+def test_every_content_sop_has_a_scenario():
+    assert sorted(scenarios()) == content_ids()
+
+
+@pytest.mark.parametrize("forced", [False, True], ids=["as-is", "forced-failure"])
+@pytest.mark.parametrize("sop_id", content_ids())
+def test_content_sop_under_act_calls_what_the_runner_calls(exported, sop_id, forced, tmp_path):
+    manifests, workflows = exported
+    data = scenarios()[sop_id]
+    given = data.get("params") or {}
+    rules = list(data.get("responses") or [])
+    if forced:
+        rules.insert(0, {**data["fail"], "exit": 1, "once": True})
+    runner = run_runner(sop_id, manifests, tmp_path / "runner", rules, given)
+    act = run_act(sop_id, manifests, workflows, tmp_path / "act", rules, given)
+
+    assert runner.calls, f"{sop_id}: no tool was called ({runner.detail})"
+    assert act.calls == runner.calls, f"{sop_id}: act and the runner called different things\n{act.detail}"
+    manifest = json.loads((manifests / f"{sop_id}.json").read_text(encoding="utf-8"))
+    plain, _ = parameters(manifest, given)
+    assert any(value in arg for call in runner.calls for arg in call for value in plain.values()), "no parameter reached a tool"
+    if "sop" not in manifest["rollback"]:  # a called workflow reports its own job ids
+        assert act.result == runner.result, f"{sop_id}: act {act.result}, runner {runner.result}\n{act.detail}"
+    if forced:
+        fail = data["fail"]
+        assert any(call[0] == fail["tool"] and all(m in " ".join(call[1:]) for m in fail["match"]) for call in runner.calls)
+        assert runner.result in ("rolled-back", "not-restored"), runner.detail
+        assert runner.ran, f"{sop_id}: no rollback action ran ({runner.detail})"
+        assert any(job.startswith("rollback") for job in act.ran), f"{sop_id}: no rollback job ran under act: {act.ran}"

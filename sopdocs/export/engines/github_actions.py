@@ -6,9 +6,9 @@ The mapping (docs/manifest.md has the full table):
   `workflow_call` inputs so another SOP's workflow can call this one as its rollback.
   Commands read them only from environment variables set on each step that runs a
   command (`env: {DATABASE: ${{ inputs.database }}}`); no expression is ever written
-  into a `run:` script. Step-level, not workflow- or job-level: engines built on act
-  (act itself, Gitea and Forgejo runners) evaluate expressions again in the values of
-  workflow and job `env`, so a value holding `${{ ... }}` would be expanded there.
+  into a `run:` script. Step-level, not workflow- or job-level: act (0.2.89) evaluates
+  expressions again in the values of workflow and job `env`, so a value holding
+  `${{ ... }}` would be expanded there (runners built on act's code may do the same).
   A secret parameter is not an input: steps that run commands get it from the
   repository or organization secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
   Only jobs that name an environment see its secrets, and most jobs name none: each job

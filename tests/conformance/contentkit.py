@@ -87,7 +87,7 @@ class Seen:
 
 # What differs from run to run: times the commands compute (`date +%s`, ISO times), and
 # names mktemp makes up.
-_VARYING = re.compile(r"\b\d{10}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?Z|\btmp\.[A-Za-z0-9]{10}\b")
+_VARYING = re.compile(r"\b\d{10}(?:\d\d)?\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?Z|\btmp\.[A-Za-z0-9]{10}\b")
 
 
 def _calls(log: Path) -> list[list[str]]:

@@ -103,9 +103,20 @@ LONGEST_FIRST = (
 )
 
 
+# The language-server tests run pygls under asyncio.run(), which refuses to start in a
+# process where the browser tests' sync Playwright already runs its event loop: they go
+# right after the longest tests, before any browser test in the same test process.
+BEFORE_THE_BROWSER = ("lsp/",)
+
+
 def pytest_collection_modifyitems(items):
     tests = Path(__file__).resolve().parent
-    items.sort(key=lambda item: not (item.path.relative_to(tests).as_posix() + "::" + item.name).startswith(LONGEST_FIRST))
+
+    def rank(item) -> int:
+        where = item.path.relative_to(tests).as_posix() + "::" + item.name
+        return 0 if where.startswith(LONGEST_FIRST) else 1 if where.startswith(BEFORE_THE_BROWSER) else 2
+
+    items.sort(key=rank)
     for item in items:
         # Every test that drives the browser is marked, so `-m "not browser"` leaves
         # them out on purpose; nothing leaves them out silently.

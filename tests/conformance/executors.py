@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -339,4 +340,79 @@ def argo_structure_problems(manifest: dict[str, Any], document: dict[str, Any]) 
     return problems
 
 
-EXECUTORS = (LocalRunner(), GitHubActions(), ArgoStatic())
+# --- Ansible ---------------------------------------------------------------------------------
+
+
+class Ansible:
+    """The exported playbook run by `ansible-playbook -i localhost, -c local`, unattended:
+    parameters and secrets as extra vars from files (values tagged `!unsafe`, as AWX
+    passes survey answers: Ansible never renders them as templates), each advance
+    approval in `sopdocs_confirm`, the commands' working directory `sopdocs_workdir`. The
+    playbook says how the run ended in its last message (ansible-playbook exits 2 for
+    every failure)."""
+
+    name = "ansible"
+    dynamic = True
+    ENDINGS = (  # the message the play failed with -> the run's end
+        ("sopdocs: THE ROLLBACK DID NOT COMPLETE", "not-restored"),
+        ("sopdocs: the run failed; rolled back", "rolled-back"),
+        ("sopdocs: refused:", "refused"),
+        ("parameter ", "not-started"),  # the parameter checks, before anything runs
+        ("sopdocs_confirm names ids", "not-started"),
+        ("this unattended run cannot get the confirmations", "not-started"),
+    )
+    FAILED = re.compile(r"^\[ERROR\]: Task failed: Action failed: (.*)$", re.MULTILINE)
+
+    def observe(self, run: Run, work: Path) -> Observation:
+        project = sop_project(run, work)
+        marks = work / "marks"
+        out = work / "playbooks"
+        export(project, Path("sops") / run.sop.name, "ansible", out)
+        (playbook,) = out.glob("*.yml")
+        values = work / "values.yml"
+        values.write_text(
+            "".join(f"{name}: !unsafe {json.dumps(value)}\n" for name, value in {**run.params, **run.secrets}.items()),
+            encoding="utf-8",
+        )
+        workdir = work / "workdir"
+        workdir.mkdir()
+        home = work / "ansible-home"
+        argv = [
+            tool("ansible-playbook", "ansible-core"), "-i", "localhost,", "-c", "local",
+            "-e", f"ansible_python_interpreter={sys.executable}",
+            "-e", f"sopdocs_workdir={workdir}",
+            "-e", "sopdocs_retry_delay=0",
+            str(playbook),
+        ]  # fmt: skip
+        if run.params or run.secrets:
+            argv[-1:-1] = ["-e", f"@{values}"]
+        if run.approve:
+            argv[-1:-1] = ["-e", json.dumps({"sopdocs_confirm": list(run.approve)})]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+        env.update(
+            {
+                "ANSIBLE_HOME": str(home),
+                "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                "MARKS": str(marks),
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            }
+        )
+        started = time.monotonic()
+        proc = subprocess.run(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300, check=False)
+        seconds = time.monotonic() - started
+        output = proc.stdout + proc.stderr
+        failures = self.FAILED.findall(output)  # ansible-core 2.19 prints the message a play failed with
+        if proc.returncode == 0:
+            result = "success"
+        elif failures:
+            last = failures[-1]
+            result = next((end for start, end in self.ENDINGS if last.startswith(start)), f"failed with {last!r}")
+        else:
+            result = f"exit {proc.returncode}"
+        log, files = read_marks(marks)
+        return Observation(result, log, files, output, seconds, detail=f"exit code {proc.returncode}; output: {output[-1500:]}")
+
+
+EXECUTORS = (LocalRunner(), GitHubActions(), ArgoStatic(), Ansible())

@@ -323,6 +323,8 @@ class LiveState:
             files.append(f)
         for src in sorted(generated_changed):
             files.get_file_from_path(src).content_string = pages[src]
+        if added or generated_added:
+            _reorder(files, config.docs_dir, list(pages), added | generated_added)
 
         plugin.site = site
         plugin.sources = {e.src: e for e in site.entries}
@@ -359,6 +361,44 @@ class LiveState:
         self.generated = {src: text for src, text in pages.items() if src in self.generated or src in generated_added}
         self.lint_errors = list(report.errors)
         return written
+
+
+def _walk_key(src: str) -> list[tuple[int, Any]]:
+    """Where MkDocs' walk of the docs (get_files) meets ``src``: a directory's files
+    (index/README first) before its subdirectories, each sorted."""
+    from mkdocs.structure.files import _file_sort_key
+
+    *directories, name = src.split("/")
+    return [(1, d) for d in directories] + [(0, _file_sort_key(name))]
+
+
+def _reorder(files, docs_dir: str, generated_order: list[str], new: set[str]) -> None:
+    """Put the ``new`` files (appended) where a full build has them (it shows in the
+    sitemap): an SOP among the docs in MkDocs' walk order, a generated page among the
+    generated pages in sopdocs' order."""
+    docs = os.path.abspath(docs_dir) + os.sep
+    rank = {src: i for i, src in enumerate(generated_order)}
+
+    def own(f) -> bool:
+        return not f.generated_by and f.abs_src_path is not None and f.abs_src_path.startswith(docs)
+
+    def ours(f) -> bool:
+        return f.generated_by == "sopdocs" and f.src_uri in rank
+
+    ordered = [f for f in files if f.src_uri not in new]
+    for f in sorted((files.get_file_from_path(src) for src in new), key=lambda f: f.src_uri):
+        if own(f):
+            key, same = _walk_key(f.src_uri), own
+            later = [i for i, g in enumerate(ordered) if own(g) and _walk_key(g.src_uri) > key]
+        else:
+            key, same = rank[f.src_uri], ours
+            later = [i for i, g in enumerate(ordered) if ours(g) and rank[g.src_uri] > key]
+        if later:
+            ordered.insert(later[0], f)
+        else:
+            group = [i for i, g in enumerate(ordered) if same(g)]
+            ordered.insert(group[-1] + 1 if group else len(ordered), f)
+    files._src_uris = {f.src_uri: f for f in ordered}
 
 
 def _remove_output(path: Path, site_dir: Path) -> None:

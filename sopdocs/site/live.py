@@ -646,8 +646,8 @@ def serve(config_file: str, dev_addr: str | None = None) -> int:
             project = getattr(state, "project", None)
             if project is not None and getattr(project, "source", None) is not None:
                 server.watch(str(Path(project.source).resolve()), recursive=False)
-            for item in config.watch:
-                server.watch(item)
+            for item in [*config.watch, *([config.theme.custom_dir] if config.theme.custom_dir else [])]:
+                server.watch(item)  # a theme override, a `watch:` path: a full rebuild
             try:
                 server.serve()
             except KeyboardInterrupt:

@@ -40,6 +40,7 @@ import os
 import posixpath
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -226,10 +227,14 @@ class LiveState:
         from sopdocs.site.build import build_report, make_site
         from sopdocs.site.model import fallback_ids, last_changed_dates
         from sopdocs.site.prepare import Item, Records, _Share, lint_and_light
+        from sopdocs.site.reliability import RELIABILITY_SRC
+        from sopdocs.site.urls import owner_src, tag_src
         from sopdocs.site.search import _record_path
 
         plugin, config, files, old_site = self.plugin, self.config, self.files, self.site
         today = plugin.today
+        if not (added or removed or modified):
+            return []
 
         # 1. The files, their fallback ids, and the ones to parse again.
         items = {src: item for src, item in self.items.items() if src not in removed}
@@ -237,7 +242,8 @@ class LiveState:
         for src in sorted(added):
             path = Path(config.docs_dir) / src
             items[src] = Item(src, path, display_path(path, cwd))
-        fallback = fallback_ids(items)
+        # The ids of SOPs without one depend on the set of paths only.
+        fallback = fallback_ids(items) if added or removed else self.fallback
         items = {src: item if item.fallback_id == fallback.get(src, "") else replace(item, fallback_id=fallback.get(src, "")) for src, item in items.items()}
         refallback = {src for src in items if src not in added and fallback.get(src, "") != self.fallback.get(src, "")}
         parse = added | modified | refallback
@@ -267,6 +273,7 @@ class LiveState:
             light, self.project, today, plugin.config.catalog_title, config.use_directory_urls, plugin.metrics, plugin.contact_links, fallback, known
         )
         site.rows.update({key: row for key, row in old_site.rows.items() if key[0] in site.by_src and key[0] not in parse})
+        site.json_rows.update({src: text for src, text in old_site.json_rows.items() if src in site.by_src and src not in parse})
 
         # 4. The SOP pages to write: the changed ones and those that show a changed SOP.
         def directory(s, src):
@@ -295,11 +302,21 @@ class LiveState:
                     raise FullRebuild(f"{src} is in the navigation of mkdocs.yml")
 
         # 5. The generated pages whose text changed.
-        pages = index_pages.generated_pages(site, self.catalog_src)
+        # Only the group pages of the owners and tags the changed SOPs had or have now
+        # can change (a row shows its own SOP only); the catalog and the indexes always.
+        wanted = {self.catalog_src, index_pages.SEARCH_SRC, "owners/index.md", "tags/index.md", RELIABILITY_SRC}
+        for src in parse | removed:
+            for s in (old_site, site):
+                e = s.by_src.get(src)
+                if e is not None:
+                    wanted.add(owner_src(e.front.owner_label))
+                    wanted.update(tag_src(t) for t in e.front.tags)
+        pages = index_pages.generated_pages(site, self.catalog_src, wanted)
         pages["sops.json"] = index_pages.catalog_json(site)
-        generated_changed = {src for src, text in pages.items() if src in self.generated and self.generated[src] != text}
+        generated_changed = {src for src, text in pages.items() if text is not None and src in self.generated and self.generated[src] != text}
         generated_added = {src for src in pages if src not in self.generated and files.get_file_from_path(src) is None}
         generated_removed = {src for src in self.generated if src not in pages}
+        assert all(pages[src] is not None for src in generated_added), "a new generated page that was not made"
 
         prepared = dict(share.render([items[s] for s in render], (site, self.options, False)))
         share.docs.clear()
@@ -358,7 +375,9 @@ class LiveState:
                 _record_path(self.records, old_site.by_src[src].url).unlink(missing_ok=True)
 
         self.items, self.light, self.fallback, self.site = items, light, fallback, site
-        self.generated = {src: text for src, text in pages.items() if src in self.generated or src in generated_added}
+        self.generated = {
+            src: self.generated[src] if text is None else text for src, text in pages.items() if src in self.generated or src in generated_added
+        }
         self.lint_errors = list(report.errors)
         return written
 
@@ -491,6 +510,8 @@ def _server_class():
             def callback(event) -> None:
                 if event.is_directory and event.event_type not in ("moved", "deleted"):
                     return
+                if event.event_type in ("opened", "closed_no_write"):
+                    return  # a read (the build's own): nothing changed
                 with self._changed_lock:
                     self.changed.add(os.fsdecode(event.src_path))
                     if getattr(event, "dest_path", None):
@@ -679,6 +700,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-f", "--config-file", default="mkdocs.yml")
     parser.add_argument("-a", "--dev-addr")
     args = parser.parse_args(argv)
+    # `sopdocs serve` stops this process with SIGINT (sopdocs.site.build.call_engine), also
+    # when it was started with SIGINT ignored (a background job of a script, nohup).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from mkdocs.__main__ import ColorFormatter
     from mkdocs.exceptions import MkDocsException
 

@@ -58,6 +58,7 @@ class Site:
     by_src: dict[str, Entry] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(default_factory=dict)
     rows: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # memo of index_pages._row
+    json_rows: dict[str, str] = field(default_factory=dict, repr=False)  # memo of index_pages.catalog_json, by src
 
     def __post_init__(self) -> None:
         self.entries.sort(key=lambda e: (e.title.lower(), e.sop_id, e.src))

@@ -58,3 +58,51 @@ def test_references_name_related_ids_rollback_sops_and_linked_files():
     assert ids == {"db-restore", "db-rollback"}
     assert names == {"restore.md", "x.md", "guide.md", "runbook.md", "notes.md"}
     assert references({"rollback": [{"text": "undo"}]}, []) == (set(), set())
+
+
+def test_placeholders_found_by_find_are_the_regexs():
+    """with_placeholders (str.find, for speed on the catalog page) equals the regex it replaced."""
+    import random
+    import re
+
+    from sopdocs.site import placeholders
+
+    def by_regex(page):
+        blocks = []
+
+        def placeholder(match):
+            blocks.append(match.group(1))
+            return f"\n\nSOPDOCSHTMLBLOCK{len(blocks) - 1}Z\n\n"
+
+        return placeholders._MARKED.sub(placeholder, page), blocks
+
+    opening, closing = placeholders._HTML_OPEN, placeholders._HTML_CLOSE
+    pieces = [opening, closing, "\n", "a", "<b>", opening + "\n", "\n" + closing, "x\ny"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        page = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert placeholders.with_placeholders(page) == by_regex(page), repr(page)
+    assert re.fullmatch(r"\n\nSOPDOCSHTMLBLOCK0Z\n\n\n", placeholders.with_placeholders(placeholders.join_page(["<p>x</p>"]))[0])
+
+
+def test_sops_json_made_from_each_sops_memo_is_one_json_dumps(tmp_path):
+    import datetime as dt
+
+    from helpers import FULL, MINIMAL
+
+    from sopdocs.core.config import Config
+    from sopdocs.site import index_pages
+    from sopdocs.site.build import make_site, read_docs
+
+    (tmp_path / "docs").mkdir()
+    hostile = FULL.replace("title: ", 'title: "Ünïcode \\"quoted\\" </script> \\\\ back\\nline" # ', 1)
+    for name, text in {"a.md": MINIMAL, "b.md": hostile, "c/d.md": FULL.replace("id: ", "id: other-", 1)}.items():
+        (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    project = Config(root=tmp_path)
+    site = make_site(read_docs(tmp_path / "docs", project, tmp_path), project, dt.date(2026, 11, 26), "SOPs")
+    assert len(site.entries) == 3
+    assert index_pages.catalog_json(site) == index_pages.catalog_json_reference(site)
+    assert index_pages.catalog_json(site) == index_pages.catalog_json_reference(site)  # from the memo
+    empty = make_site({}, project, dt.date(2026, 11, 26), "SOPs")
+    assert index_pages.catalog_json(empty) == index_pages.catalog_json_reference(empty)

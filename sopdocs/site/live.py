@@ -223,13 +223,14 @@ class LiveState:
         from mkdocs.structure.pages import Page
 
         from sopdocs.core.discover import display_path
-        from sopdocs.site import index_pages
-        from sopdocs.site.build import build_report, make_site
-        from sopdocs.site.model import fallback_ids, last_changed_dates
-        from sopdocs.site.prepare import Item, Records, _Share, lint_and_light
+        from sopdocs.core.model import SopDocument
+        from sopdocs.core.review import review_state
+        from sopdocs.site import index_pages, urls
+        from sopdocs.site.model import Entry, Site, fallback_ids, last_changed_dates
+        from sopdocs.site.prepare import Item, Records, _Share
         from sopdocs.site.reliability import RELIABILITY_SRC
-        from sopdocs.site.urls import owner_src, tag_src
         from sopdocs.site.search import _record_path
+        from sopdocs.site.urls import owner_src, tag_src
 
         plugin, config, files, old_site = self.plugin, self.config, self.files, self.site
         today = plugin.today
@@ -255,22 +256,31 @@ class LiveState:
                 raise FullRebuild(f"{src} has no front matter now")
             parsed[src] = result
 
-        # 2. Lint, as the full build does.
-        ordered = list(items.values())
-        findings, light = lint_and_light(ordered, parsed, self.project, today)
-        report = build_report(findings, light.values(), plugin.config.strict, plugin.config.drafts_warn)
-        shown = tuple(f"{items[s].display}:" for s in parse)
-        for message in report.warnings:
-            if message.startswith(shown):  # the others were said by the build that read them
-                log.warning(message)
-        for message in report.errors:
-            log.error(message)
+        # 2. The light documents (front matter), made again for the parsed files only. The
+        # lint runs after the pages are written, in the background (see Linter).
+        light = {src: doc for src, doc in self.light.items() if src in items}
+        for src in parse:
+            p, item = parsed[src], items[src]
+            light[src] = SopDocument(path=item.path, display_path=item.display, meta=p.meta, front_matter_line=p.front_matter_line, sha256=p.sha256)
+        light = {src: light[src] for src in items}  # in the files' order
 
-        # 3. The catalog again, from the kept front matter.
-        known = {src: e.last_changed for src, e in old_site.by_src.items() if src not in parse and e.last_changed is not None}
-        known.update(last_changed_dates({s: light[s] for s in parse if light[s].meta is not None}))
-        site = make_site(
-            light, self.project, today, plugin.config.catalog_title, config.use_directory_urls, plugin.metrics, plugin.contact_links, fallback, known
+        # 3. The catalog again: the unchanged SOPs' entries as they were (URL, review
+        # state, git's last change), the parsed ones made again.
+        entries = []
+        new_docs = {s: light[s] for s in parse if light[s].meta is not None}
+        changed_dates = last_changed_dates(new_docs) if new_docs else {}
+        for src, doc in light.items():
+            if doc.meta is None:
+                continue
+            old = old_site.by_src.get(src)
+            if old is not None and src not in parse:
+                entries.append(old)
+            else:
+                review = review_state(doc.meta, today, self.project.review_in, self.project.due_soon_days)
+                url = urls.page_url(src, config.use_directory_urls)
+                entries.append(Entry(doc, src, url, review, changed_dates.get(src), fallback.get(src, "")))
+        site = Site(
+            entries, today, self.project.due_soon_days, plugin.config.catalog_title, config.use_directory_urls, plugin.metrics, plugin.contact_links or {}
         )
         site.rows.update({key: row for key, row in old_site.rows.items() if key[0] in site.by_src and key[0] not in parse})
         site.json_rows.update({src: text for src, text in old_site.json_rows.items() if src in site.by_src and src not in parse})
@@ -378,8 +388,28 @@ class LiveState:
         self.generated = {
             src: self.generated[src] if text is None else text for src, text in pages.items() if src in self.generated or src in generated_added
         }
-        self.lint_errors = list(report.errors)
+        self.lint_job = (list(items.values()), parsed, {items[s].display for s in parse})
         return written
+
+    def lint(self, job) -> list[str]:
+        """Lint the catalog of an update (its ``lint_job``), as the full build does (the
+        per-file results of the parsed files are new, the others kept): logs the findings
+        of the changed files and every error; returns the errors."""
+        from sopdocs.site.build import build_report
+        from sopdocs.site.prepare import lint_and_light
+
+        ordered, parsed, shown = job
+        findings, light = lint_and_light(ordered, parsed, self.project, self.plugin.today)
+        report = build_report(findings, light.values(), self.plugin.config.strict, self.plugin.config.drafts_warn)
+        prefixes = tuple(f"{display}:" for display in shown)
+        for message in report.warnings:
+            if message.startswith(prefixes):  # the others were said by the build that read them
+                log.warning(message)
+        for message in report.errors:
+            log.error(message)
+        if report.errors and not self.lint_errors:
+            log.error(f"sopdocs: {len(report.errors)} lint error{'s' if len(report.errors) != 1 else ''}: the preview shows them on every page")
+        return list(report.errors)
 
 
 def _walk_key(src: str) -> list[tuple[int, Any]]:
@@ -430,6 +460,47 @@ def _remove_output(path: Path, site_dir: Path) -> None:
         except OSError:
             break
         parent = parent.parent
+
+
+# --- lint and search, in the background ------------------------------------------------------
+
+
+class Linter:
+    """The lint of an update, after its pages are written: the preview shows a save
+    first; when the lint errors differ from those shown, the browsers reload to show
+    them (the box on every page). A newer update or a full build makes an older lint's
+    result moot."""
+
+    def __init__(self, state: LiveState, reload) -> None:
+        self.state, self.reload = state, reload
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def start(self) -> None:
+        job, self.state.lint_job = getattr(self.state, "lint_job", None), None
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        if job is not None:
+            threading.Thread(target=self._run, args=(job, generation), name="sopdocs-lint", daemon=True).start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._generation += 1
+
+    def _run(self, job, generation: int) -> None:
+        try:
+            errors = self.state.lint(job)
+        except Exception as exc:  # noqa: BLE001 - say it, keep serving
+            log.warning(f"sopdocs: the lint after the update failed: {type(exc).__name__}: {exc}")
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            changed = errors != self.state.lint_errors
+            self.state.lint_errors = errors
+        if changed:
+            self.reload()
 
 
 # --- search, in the background ---------------------------------------------------------------
@@ -608,10 +679,12 @@ def serve(config_file: str, dev_addr: str | None = None) -> int:
         serve_url = _serve_url(host, port, mount_path)
         docs_dir = Path(config.docs_dir)
         reindexer = Reindexer(state.records, site_dir)
+        linter = Linter(state, lambda: reload_browsers(server))
         outside: set[str] = set()
 
         def full_build(config=None) -> None:
             reindexer.stop()
+            linter.cancel()
             log.info("Building documentation...")
             if config is None:
                 config = get_config()
@@ -638,6 +711,7 @@ def serve(config_file: str, dev_addr: str | None = None) -> int:
                     log.warning(f"full rebuild: the update failed ({type(exc).__name__}: {exc})")
                 else:
                     state.snapshot = after
+                    linter.start()
                     log.info(f"updated {len(pages)} file{'s' if len(pages) != 1 else ''} in {time.perf_counter() - started:.2f} s")
                     if pages and state.plugin.config.search:
                         reindexer.restart()
@@ -681,6 +755,17 @@ def serve(config_file: str, dev_addr: str | None = None) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0
+
+
+def reload_browsers(server) -> None:
+    """Tell the open pages to reload (as after a build), unless a build is under way or
+    due: its end will."""
+    from mkdocs.livereload import _timestamp
+
+    with server._rebuild_cond, server._epoch_cond:
+        if server._visible_epoch == server._wanted_epoch and not server._want_rebuild:
+            server._wanted_epoch = server._visible_epoch = _timestamp()
+            server._epoch_cond.notify_all()
 
 
 def _under(path: str, directory: Path) -> bool:

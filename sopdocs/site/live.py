@@ -7,19 +7,21 @@ A save is found by inotify (watchdog's native observer) and the docs directory's
 and changed since the last build. When they are all SOP pages (Markdown files with
 front matter), an update
 
-1. parses and lints (per-file rules) only those files, and runs the catalog rules over
-   every file's kept facts, as `sopdocs lint` would (errors are shown, never fatal);
-2. makes the catalog model again from the kept front matter (git's last-changed dates
-   kept too) and finds the SOP pages to write again: the changed ones, and those that
-   name a changed SOP (its id, title or URL, or its existence) in `related`,
-   `rollback: {sop: ...}` or a link to its file;
+1. parses only those files (and writes their search records);
+2. makes the catalog model again, with the unchanged SOPs' entries as they were (front
+   matter, URL, review state, git's last-changed date), and finds the SOP pages to write
+   again: the changed ones, and those that name a changed SOP (its id, title or URL, or
+   its existence) in `related`, `rollback: {sop: ...}` or a link to its file;
 3. makes every generated page's Markdown (catalog, owners, tags, Search page,
    `sops.json`) and keeps those whose text changed;
 4. runs MkDocs' own page pipeline (every plugin's page events, the theme's template)
    for those pages only, removes the output of removed pages, and writes `sitemap.xml`
    again when pages came or went;
-5. re-indexes search with Pagefind in the background (the page shows the edit first;
-   search finds it a few seconds later).
+5. then, in the background: lints as the full build does (the per-file rules for the
+   changed files, the catalog rules over every file's kept facts; the errors are shown on
+   every page and in the console, never fatal; the pages reload when they change), and
+   re-indexes search with Pagefind (search finds the edit a few seconds after the page
+   shows it).
 
 Anything else — `mkdocs.yml`, the sopdocs config, a watched theme or `watch:` path, a
 Markdown page without front matter, a static file, a plugin other than sopdocs, an

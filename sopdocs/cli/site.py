@@ -67,9 +67,22 @@ def generate(mkdocs_file, out, today):
 @command()
 @mkdocs_file_option
 @click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option(
+    "--full-rebuilds", is_flag=True,
+    help="Rebuild the whole site on every change (plain `mkdocs serve`), instead of only the pages a saved SOP touches.",
+)  # fmt: skip
 @today_option
-def serve(mkdocs_file, dev_addr, today):
-    """Serve the catalog site locally and rebuild on changes."""
+def serve(mkdocs_file, dev_addr, full_rebuilds, today):
+    """Serve the catalog site locally; on a save, update the pages it touches and reload the browser.
+
+    A saved, added, renamed or deleted SOP updates its page, the catalog, the owner and
+    tag pages, sops.json and the pages that name it; search catches up in the
+    background. mkdocs.yml, the sopdocs config or any other file rebuilds the whole
+    site. Lint errors are shown on the pages and in the console; the server keeps going.
+    """
     from sopdocs.site.build import call_engine, engine_env
 
-    sys.exit(call_engine("mkdocs", "serve", mkdocs_file, ["-a", dev_addr], engine_env(resolve_today(today) if today else None)))
+    env = engine_env(resolve_today(today) if today else None)
+    if full_rebuilds:
+        sys.exit(call_engine("mkdocs", "serve", mkdocs_file, ["-a", dev_addr], env))
+    sys.exit(call_engine("sopdocs.site.live", "serve", mkdocs_file, ["-a", dev_addr], env))

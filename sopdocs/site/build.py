@@ -109,6 +109,7 @@ def make_site(
     metrics=None,
     contact_links: dict[str, str] | None = None,
     fallback: dict[str, str] | None = None,
+    last_changed: dict[str, dt.date] | None = None,
 ) -> model.Site:
     """The site of the readable ``docs``. ``fallback``: the ids of SOPs without one
     (model.fallback_ids over every file, readable or not; worked out here if not given)."""
@@ -119,6 +120,7 @@ def make_site(
         project.review_in,
         project.due_soon_days,
         fallback=model.fallback_ids(docs) if fallback is None else fallback,  # over every file, as the plugin's workers see them
+        last_changed=last_changed,
         title=title,
         use_directory_urls=use_directory_urls,
         metrics=metrics,

@@ -58,6 +58,7 @@ class Site:
     by_src: dict[str, Entry] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(default_factory=dict)
     rows: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # memo of index_pages._row
+    json_rows: dict[str, str] = field(default_factory=dict, repr=False)  # memo of index_pages.catalog_json, by src
 
     def __post_init__(self) -> None:
         self.entries.sort(key=lambda e: (e.title.lower(), e.sop_id, e.src))
@@ -102,9 +103,19 @@ def fallback_ids(srcs) -> dict[str, str]:
     return {path.as_posix(): sop_id for path, sop_id in found.items()}
 
 
-def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due_soon_days: int, fallback: dict[str, str] | None = None, **options) -> Site:
+def build_site(
+    docs: dict[str, SopDocument],
+    today: dt.date,
+    review_in: str,
+    due_soon_days: int,
+    fallback: dict[str, str] | None = None,
+    last_changed: dict[str, dt.date] | None = None,
+    **options,
+) -> Site:
+    """The site of ``docs``. ``last_changed``: each SOP's last content change, if known
+    (`sopdocs serve` keeps them between updates), else read from git."""
     probe = Site([], today, due_soon_days, **options)
-    changed = _last_changed(docs)
+    changed = last_changed_dates(docs) if last_changed is None else last_changed
     fallback = fallback_ids(docs) if fallback is None else fallback
     entries = [
         Entry(doc, src, probe.page_url(src), review_state(doc.meta, today, review_in, due_soon_days), changed.get(src), fallback.get(src, ""))
@@ -113,7 +124,7 @@ def build_site(docs: dict[str, SopDocument], today: dt.date, review_in: str, due
     return Site(entries, today, due_soon_days, **options)
 
 
-def _last_changed(docs: dict[str, SopDocument]) -> dict[str, dt.date]:
+def last_changed_dates(docs: dict[str, SopDocument]) -> dict[str, dt.date]:
     """When each SOP's content last changed (review-date bumps do not count), from git.
     Outside a git repository (a tarball, a temporary copy) there is nothing to show."""
     from sopdocs.core.history import REVIEW_KEYS, load

@@ -26,14 +26,27 @@ def plain_markdown(page: str) -> str:
 
 
 def with_placeholders(page: str) -> tuple[str, list[str]]:
-    """The page with each HTML part replaced by a placeholder paragraph, and the parts."""
+    """The page with each HTML part replaced by a placeholder paragraph, and the parts.
+
+    What ``_MARKED.sub`` would make, found with ``str.find``: the lazy regex took about
+    80 ns a character on the catalog page's table (megabytes at thousands of SOPs)."""
     blocks: list[str] = []
-
-    def placeholder(match: re.Match) -> str:
-        blocks.append(match.group(1))
-        return f"\n\nSOPDOCSHTMLBLOCK{len(blocks) - 1}Z\n\n"
-
-    return _MARKED.sub(placeholder, page), blocks
+    out: list[str] = []
+    opening, closing = _HTML_OPEN + "\n", "\n" + _HTML_CLOSE
+    position = 0
+    while True:
+        start = page.find(opening, position)
+        if start < 0:
+            break
+        end = page.find(closing, start + len(opening))
+        if end < 0:
+            break
+        out.append(page[position:start])
+        blocks.append(page[start + len(opening) : end])
+        out.append(f"\n\nSOPDOCSHTMLBLOCK{len(blocks) - 1}Z\n\n")
+        position = end + len(closing)
+    out.append(page[position:])
+    return "".join(out), blocks
 
 
 def fill_placeholders(html_text: str, blocks: list[str]) -> str:

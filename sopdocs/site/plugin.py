@@ -17,7 +17,7 @@ from pathlib import Path
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
@@ -63,6 +63,9 @@ class SopdocsConfig(Config):
 class SopdocsPlugin(BasePlugin[SopdocsConfig]):
     def on_startup(self, *, command, dirty) -> None:
         self.command = command
+        # `sopdocs serve` (sopdocs.site.live) sets this to its state: the build then keeps
+        # what an update needs, and lint errors are shown instead of stopping the build.
+        self.live = getattr(self, "live", None)
 
     def on_config(self, config):
         if not self.config.enabled:
@@ -135,7 +138,9 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         items = [
             Item(f.src_uri, path, shown, fallback.get(f.src_uri, "")) for f, path, shown in zip(sources, paths, display_paths(paths, Path.cwd()))
         ]
-        self.index_job = IndexJob() if self.config.search else None  # on_config cancelled the last build's
+        live = getattr(self, "live", None)
+        # on_config cancelled the last build's job; `sopdocs serve` keeps the records for its updates.
+        self.index_job = IndexJob(live.records if live is not None else None) if self.config.search else None
         records = Records(self.index_job.records, config.use_directory_urls, keep=self.offline) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.
         started = time.perf_counter()
@@ -149,7 +154,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 log.warning(message)
             for message in report.errors:
                 log.error(message)
-            if report.errors:
+            if report.errors and live is not None:
+                count = len(report.errors)
+                log.error(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above): the preview shows the pages anyway")
+            elif report.errors:
                 count = len(report.errors)
                 raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
             if self.index_job is not None:
@@ -184,7 +192,21 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             for name, content in ((offline.ENGINE_ASSET, index_pages.asset_text(offline.ENGINE_ASSET)), (offline.INDEX_ASSET, offline.index_script(records))):
                 files.append(File.generated(config, f"{index_pages.ASSET_DIR}/{name}", content=content))
         self.page_count = len(files.documentation_pages())
+        if live is not None:
+            live.remember(self, config, files, items, pool.parsed, docs, fallback, project, options, catalog_src, report.errors)
         return files
+
+    @event_priority(-100)  # after every other plugin: the navigation the pages are built with
+    def on_nav(self, nav, config, files):
+        if self.config.enabled and getattr(self, "live", None) is not None:
+            self.live.nav = nav
+        return nav
+
+    @event_priority(-100)
+    def on_env(self, env, config, files):
+        if self.config.enabled and getattr(self, "live", None) is not None:
+            self.live.env = env
+        return env
 
     def _template_note(self) -> None:
         """Say, once, on which pages template code was taken out (sopdocs.site.template_code)."""

@@ -222,6 +222,18 @@ def _headings(md: Any, headings: list[str]) -> list[str] | None:
     return converted if len(converted) == len(headings) else None
 
 
+def lint_and_light(items: list[Item], parsed: dict[str, Parsed], config: Any, today: dt.date) -> tuple[list[Any], dict[str, SopDocument]]:
+    """The lint findings of ``items`` from their phase-1 results (as `sopdocs lint`
+    reports them for these files) and a light document per item (front matter, no body)."""
+    results = [(parsed[i.src].sha256, parsed[i.src].entry) for i in items]
+    findings, _ = combine([i.path for i in items], [i.display for i in items], results, len(items), config, today)
+    light = {}
+    for item in items:
+        p = parsed[item.src]
+        light[item.src] = SopDocument(path=item.path, display_path=item.display, meta=p.meta, front_matter_line=p.front_matter_line, sha256=p.sha256)
+    return findings, light
+
+
 _NOWHERE = Path()
 
 
@@ -267,6 +279,7 @@ class SitePool:
         jobs = max(1, min(jobs, len(items) // CHUNK or 1))
         self.pool = Pool(functools.partial(_Share, config, today, records), jobs)
         self.parsed_by: dict[str, int] = {}  # source path -> the process that holds its document
+        self.parsed: dict[str, Parsed] = {}  # phase 1's result per source path (kept for `sopdocs serve`'s updates)
 
     @property
     def workers_used(self) -> int:
@@ -285,22 +298,13 @@ class SitePool:
     def parse(self) -> tuple[list[Any], dict[str, SopDocument]]:
         """Phase 1. Returns the lint findings of every SOP (as `sopdocs lint` reports
         them for these files) and a light document per SOP (front matter, no body)."""
-        parsed: dict[str, Parsed] = {}
+        parsed = self.parsed
         for process, results in self.pool.map("parse", self.items):
             for src, result in results:
                 parsed[src] = result
                 self.parsed_by[src] = process
             self.advance(len(results))
-        items = self.items
-        results = [(parsed[i.src].sha256, parsed[i.src].entry) for i in items]
-        findings, _ = combine([i.path for i in items], [i.display for i in items], results, len(items), self.config, self.today)
-        light = {}
-        for item in items:
-            p = parsed[item.src]
-            light[item.src] = SopDocument(
-                path=item.path, display_path=item.display, meta=p.meta, front_matter_line=p.front_matter_line, sha256=p.sha256
-            )
-        return findings, light
+        return lint_and_light(self.items, parsed, self.config, self.today)
 
     def render(self, site: model.Site, options: MarkdownOptions | None = None, records: bool = False) -> dict[str, Page]:
         """Phase 2: the page of every SOP that has front matter; with ``options``, the

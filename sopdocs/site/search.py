@@ -287,11 +287,13 @@ class IndexJob:
     worker processes with :func:`write_record`), ``start()`` runs Pagefind over it;
     ``IndexJob.for_site(site)`` does both."""
 
-    def __init__(self) -> None:
+    def __init__(self, records: Path | None = None) -> None:
+        """``records``: a records directory someone else owns (`sopdocs serve` keeps one
+        across its updates); by default one of the job's own, removed with it."""
         self._tmp = tempfile.TemporaryDirectory(prefix="sopdocs-search-")
         root = Path(self._tmp.name)
-        self.records = root / "records"
-        self.records.mkdir()
+        self.records = records if records is not None else root / "records"
+        self.records.mkdir(parents=True, exist_ok=True)
         self._bundle = root / "pagefind"
         self._log = (root / "pagefind.log").open("w+", encoding="utf-8")
         self._process: subprocess.Popen | None = None

@@ -1,6 +1,7 @@
 """`sopdocs serve` stopped by its PID (a service manager, `kill`, a closed terminal) stops
-the MkDocs server with it: the port closes, no server is left behind, and MkDocs removes
-its temporary site, as after Ctrl-C."""
+the server with it: the port closes, no server is left behind, and the server removes its
+temporary site, as after Ctrl-C. Both servers: the live preview (sopdocs.site.live) and
+plain `mkdocs serve` (`--full-rebuilds`)."""
 
 from __future__ import annotations
 
@@ -43,14 +44,17 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.parametrize(
+    "options, temporary", [([], "sopdocs-serve-"), (["--full-rebuilds"], "mkdocs_")], ids=["live", "full-rebuilds"]
+)
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_stopping_serve_by_its_pid_stops_the_server(tmp_path, stop):
+def test_stopping_serve_by_its_pid_stops_the_server(tmp_path, stop, options, temporary):
     project = make_project(tmp_path / "project", {"restart-api.md": MINIMAL})
     temp = tmp_path / "tmp"
     temp.mkdir()
     port = free_port()
     process = subprocess.Popen(
-        [*sopdocs_command(), "serve", "-a", f"127.0.0.1:{port}", "--today", TODAY],
+        [*sopdocs_command(), "serve", "-a", f"127.0.0.1:{port}", "--today", TODAY, *options],
         cwd=project, env=cli_env({"TMPDIR": str(temp)}), stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
@@ -63,13 +67,13 @@ def test_stopping_serve_by_its_pid_stops_the_server(tmp_path, stop):
             time.sleep(0.2)
         servers = children(process.pid)
         assert servers, "the server runs in a child process"
-        assert any(path.name.startswith("mkdocs_") for path in temp.iterdir())
+        assert any(path.name.startswith(temporary) for path in temp.iterdir())
 
         process.send_signal(stop)  # to sopdocs only, not to its process group
         assert process.wait(timeout=60) == 128 + stop
         assert not any(alive(pid) for pid in servers), "the MkDocs server outlived sopdocs serve"
         assert not answers(port)
-        assert [path.name for path in temp.iterdir() if path.name.startswith("mkdocs_")] == []
+        assert [path.name for path in temp.iterdir() if path.name.startswith((temporary, "sopdocs-search-"))] == []
     finally:
         if process.poll() is None or any(alive(pid) for pid in servers):
             os.killpg(process.pid, signal.SIGKILL)

@@ -104,8 +104,9 @@ LONGEST_FIRST = (
 
 
 # The language-server tests run pygls under asyncio.run(), which refuses to start in a
-# process where the browser tests' sync Playwright already runs its event loop: they go
-# right after the longest tests, before any browser test in the same test process.
+# process where the browser tests' sync Playwright already runs its event loop (the
+# browser is session-wide): they go first, before any browser test in the same test
+# process, even the longest ones (one of which drives the browser).
 BEFORE_THE_BROWSER = ("lsp/",)
 
 
@@ -114,7 +115,7 @@ def pytest_collection_modifyitems(items):
 
     def rank(item) -> int:
         where = item.path.relative_to(tests).as_posix() + "::" + item.name
-        return 0 if where.startswith(LONGEST_FIRST) else 1 if where.startswith(BEFORE_THE_BROWSER) else 2
+        return 0 if where.startswith(BEFORE_THE_BROWSER) else 1 if where.startswith(LONGEST_FIRST) else 2
 
     items.sort(key=rank)
     for item in items:

@@ -113,10 +113,11 @@ def run(
     2 usage error; 4 failed and NOT restored; 5 refused before any step.
     """
     from sopdocs.core import clock
+    from sopdocs.export.manifest import merge_specs
     from sopdocs.run import items as phases
     from sopdocs.run.audit import key_from
     from sopdocs.run.load import load_target
-    from sopdocs.run.parameters import merge_specs, parse_assignments, resolve
+    from sopdocs.run.parameters import parse_assignments, resolve
     from sopdocs.run.runner import EXIT_REFUSED, Runner, RunOptions
 
     config = project_config(config_path)

@@ -143,5 +143,18 @@ def build_manifest(doc: SopDocument) -> dict[str, Any]:
     }
 
 
+def merge_specs(*parameter_lists: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One spec per name across the SOP and its rollback SOP; secret if either says so."""
+    merged: dict[str, dict[str, Any]] = {}
+    for entries in parameter_lists:
+        for entry in entries:
+            known = merged.get(entry["name"])
+            if known is None:
+                merged[entry["name"]] = dict(entry)
+            elif entry["secret"]:
+                known["secret"] = True
+    return merged
+
+
 def dumps(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"

@@ -44,19 +44,6 @@ class Parameters:
         return {n: "***" if self.specs[n]["secret"] else v for n, v in sorted(self.values.items())}
 
 
-def merge_specs(*parameter_lists: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One spec per name across the SOP and its rollback SOP; secret if either says so."""
-    merged: dict[str, dict[str, Any]] = {}
-    for entries in parameter_lists:
-        for entry in entries:
-            known = merged.get(entry["name"])
-            if known is None:
-                merged[entry["name"]] = dict(entry)
-            elif entry["secret"]:
-                known["secret"] = True
-    return merged
-
-
 def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     """`--param name=value` options -> {name: value}."""
     result: dict[str, str] = {}

@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 
 from sopdocs.export.engines import CompileError, Dumper, dump_yaml, represent_str
+from sopdocs.export.manifest import merge_specs
 
 DEFAULT_HOSTS = "localhost"
 KILL_AFTER_SECONDS = 10  # `timeout -k`: KILL this long after TERM
@@ -134,14 +135,7 @@ def _check_id(item_id: str) -> str:
 def _parameters(manifest: dict[str, Any], rollback_manifest: dict[str, Any] | None) -> list[dict[str, Any]]:
     """This SOP's parameters, then those of its rollback SOP it lacks (as `sopdocs run`
     merges them: secret if either says so)."""
-    merged: dict[str, dict[str, Any]] = {}
-    for entries in (manifest["parameters"], (rollback_manifest or {}).get("parameters", [])):
-        for entry in entries:
-            known = merged.get(entry["name"])
-            if known is None:
-                merged[entry["name"]] = dict(entry)
-            elif entry["secret"]:
-                known["secret"] = True
+    merged = merge_specs(manifest["parameters"], (rollback_manifest or {}).get("parameters", []))
     for name in merged:
         if name in RESERVED or name.startswith(("ansible_", "sopdocs_")):
             raise CompileError(

@@ -39,6 +39,21 @@ CORPORA = SHARED / "corpora"
 ENGINE_SCHEMAS = SHARED / "engine-schemas"
 
 
+def installed_tool(name: str, install: str, purpose: str) -> str:
+    """The path of a command-line tool the tests run (installed beside the interpreter, or
+    on PATH), or a failed test that says what it is for and how to get it (never a skip).
+    $SOPDOCS_TEST_<NAME> names another path: the suite-guard tests name a missing one."""
+    chosen = os.environ.get("SOPDOCS_TEST_" + name.upper().replace("-", "_"))
+    beside = Path(sys.executable).parent / name
+    if chosen:
+        found = chosen if Path(chosen).is_file() else None
+    else:
+        found = str(beside) if beside.is_file() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed: {purpose}. scripts/setup test installs it (pyproject.toml's test extra): {install}", pytrace=False)
+    return found
+
+
 def require_shared(path: Path) -> Path:
     """``path`` (under SHARED), or a failed test that says what is missing and what to do."""
     if not path.exists():

@@ -24,22 +24,14 @@ from typing import Any
 import pytest
 import yaml
 from conformkit import HERE, Observation, Run, read_marks
-from helpers import TODAY, cli, runner_env, sopdocs_command
+from helpers import TODAY, cli, installed_tool, runner_env, sopdocs_command
 
 ACTOR = "conformance"
 CHECKOUT_STANDIN = HERE / "checkout-standin"
-SETUP = "scripts/setup test installs it (pyproject.toml's test extra)"
 
 
 def tool(name: str, package: str) -> str:
-    """A command-line tool installed beside the interpreter or on PATH, or a failed test
-    that says how to get it (never a skip)."""
-    chosen = os.environ.get(f"SOPDOCS_TEST_{name.upper()}")  # test-only: the suite-guard test names a missing one
-    beside = Path(sys.executable).parent / name
-    found = (chosen if Path(chosen).is_file() else None) if chosen else str(beside) if beside.is_file() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed: the conformance suite runs it. {SETUP}: pip install {package}", pytrace=False)
-    return found
+    return installed_tool(name, f"pip install {package}", "the conformance suite runs it")
 
 
 def sop_project(run: Run, work: Path) -> Path:
@@ -388,17 +380,9 @@ class Ansible:
             argv[-1:-1] = ["-e", f"@{values}"]
         if run.approve:
             argv[-1:-1] = ["-e", json.dumps({"sopdocs_confirm": list(run.approve)})]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-        env.update(
-            {
-                "ANSIBLE_HOME": str(home),
-                "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
-                "ANSIBLE_NOCOLOR": "1",
-                "ANSIBLE_RETRY_FILES_ENABLED": "0",
-                "MARKS": str(marks),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            }
-        )
+        from exportkit import ansible_env  # tests/export: the environment its Ansible tests run in
+
+        env = {**ansible_env(home), "MARKS": str(marks)}
         started = time.monotonic()
         proc = subprocess.run(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300, check=False)
         seconds = time.monotonic() - started

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +166,18 @@ def argo_unknown_keys(document: Any) -> list[str]:
 
 def github_unknown_keys(document: Any) -> list[str]:
     return unknown_keys(document, github_root(), github_root())
+
+
+def ansible_env(home: Path) -> dict[str, str]:
+    """No ANSIBLE_ settings of the caller; Ansible's own files under `home`; no colours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(
+        {
+            "ANSIBLE_HOME": str(home),
+            "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+    )
+    return env

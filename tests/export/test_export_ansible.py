@@ -13,7 +13,6 @@ import fcntl
 import os
 import pty
 import select
-import shutil
 import subprocess
 import sys
 import termios
@@ -24,8 +23,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from exportkit import GOLDEN, content_ids, export
-from helpers import FIXTURES, REPO, cli
+from exportkit import GOLDEN, ansible_env, content_ids, export
+from helpers import FIXTURES, REPO, cli, installed_tool
 
 from sopdocs.core.parser import parse_file
 from sopdocs.export.engines import CompileError
@@ -33,40 +32,14 @@ from sopdocs.export.engines import ansible as engine
 from sopdocs.export.manifest import build_manifest
 
 ANSIBLE_FIXTURES = FIXTURES / "ansible"
-SETUP = "scripts/setup test installs it (pyproject.toml's test extra)"
 SECRET = "S3cr3t-t0ken-XYZ"
 HOSTILE = "a'b\"c $(touch pwned-by-subshell) `touch pwned-by-backticks` ${HOME} \\ é✓ {{ lookup('pipe', 'touch pwned-by-value') }}\n second line\n\n  trailing  \n"
 GOLDEN_SOP = "service-canary-abort"
 
 
 def tool(name: str) -> str:
-    """The path of ansible-playbook or ansible-lint beside the interpreter or on PATH, or a
-    failed test that says how to get it. $SOPDOCS_TEST_ANSIBLE_LINT (...PLAYBOOK) names
-    another path: the suite-guard test names a missing one."""
-    chosen = os.environ.get("SOPDOCS_TEST_" + name.upper().replace("-", "_"))
-    beside = Path(sys.executable).parent / name
-    if chosen:
-        found = chosen if Path(chosen).is_file() else None
-    else:
-        found = str(beside) if beside.is_file() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed: these tests run it on the exported playbooks. {SETUP}: pip install ansible-core ansible-lint", pytrace=False)
-    return found
-
-
-def ansible_env(home: Path) -> dict[str, str]:
-    """No ANSIBLE_ settings of the caller; Ansible's own files under `home`; no colours."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(
-        {
-            "ANSIBLE_HOME": str(home),
-            "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        }
-    )
-    return env
+    """ansible-playbook or ansible-lint ($SOPDOCS_TEST_ANSIBLE_LINT, ...PLAYBOOK: another path)."""
+    return installed_tool(name, "pip install ansible-core ansible-lint", "these tests run it on the exported playbooks")
 
 
 def manifest_of(path: Path) -> dict:
@@ -129,17 +102,23 @@ def test_output_is_deterministic(ansible_dir, tmp_path):
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def test_ansible_lint_production_profile(ansible_dir, tmp_path):
-    """Every content playbook, in one offline run (no Galaxy, no schema refresh)."""
-    proc = subprocess.run(
-        [tool("ansible-lint"), "--offline", "--profile", "production", "--nocolor", "-f", "pep8", *sorted(p.name for p in ansible_dir.glob("*.yml"))],
-        cwd=ansible_dir,
-        env=ansible_env(tmp_path / "home"),
+def ansible_lint(where: Path, playbooks: list[str], home: Path, timeout: int) -> subprocess.CompletedProcess:
+    """ansible-lint's production profile on `playbooks` (names in `where`), offline: no
+    Galaxy, no schema refresh."""
+    return subprocess.run(
+        [tool("ansible-lint"), "--offline", "--profile", "production", "--nocolor", "-f", "pep8", *playbooks],
+        cwd=where,
+        env=ansible_env(home),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
+
+
+def test_ansible_lint_production_profile(ansible_dir, tmp_path):
+    """Every content playbook, in one run."""
+    proc = ansible_lint(ansible_dir, sorted(p.name for p in ansible_dir.glob("*.yml")), tmp_path / "home", timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Profile 'production' was required, and it passed" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -150,15 +129,7 @@ def test_ansible_lint_check_is_live(ansible_dir, tmp_path):
     text = (ansible_dir / f"{GOLDEN_SOP}.yml").read_text(encoding="utf-8")
     broken = tmp_path / "broken.yml"
     broken.write_text(text.replace("ansible.builtin.debug:", "debug:", 1), encoding="utf-8")
-    proc = subprocess.run(
-        [tool("ansible-lint"), "--offline", "--profile", "production", "--nocolor", "-f", "pep8", broken.name],
-        cwd=tmp_path,
-        env=ansible_env(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = ansible_lint(tmp_path, [broken.name], tmp_path / "home", timeout=300)
     assert proc.returncode != 0 and "fqcn[action-core]" in proc.stdout, proc.stdout + proc.stderr
 
 

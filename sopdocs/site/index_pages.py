@@ -282,12 +282,5 @@ def _sop_json(e: Entry) -> dict:
     }
 
 
-def catalog_json_reference(site: Site) -> str:
-    """`sops.json` made in one ``json.dumps`` (what catalog_json must equal; for tests)."""
-    sops = [_sop_json(e) for e in sorted(site.entries, key=lambda e: (e.sop_id, e.src))]
-    payload = {"version": 1, "built_for": site.today.isoformat(), "count": len(sops), "sops": sops}
-    return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
 def asset_text(name: str) -> str:
     return resources.files("sopdocs.site").joinpath("assets", name).read_text(encoding="utf-8")

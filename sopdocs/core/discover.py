@@ -20,24 +20,27 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def display_paths(paths: list[Path], cwd: Path) -> list[str]:
+def display_paths(paths: list[str | Path], cwd: Path, plain: set[str] | None = None) -> list[str]:
     """:func:`display_path` of each path, resolving each directory once (a symlinked
-    file is still resolved itself): a tenth of a warm lint of a large catalog otherwise."""
+    file is still resolved itself): a tenth of a warm lint of a large catalog otherwise.
+    ``plain``: paths known not to be symbolic links (from :func:`discover_names`), which
+    need no check."""
     base = str(cwd.resolve())
     prefix = base.rstrip("/") + "/"
     directories: dict[str, str] = {}
+    known = plain or ()
     out = []
     for path in paths:
-        text = str(path)
-        if os.sep == "/" and text.startswith("/") and path.name not in ("", ".", "..") and not os.path.islink(text):
-            parent, _, name = text.rpartition("/")
+        text = os.fspath(path)
+        parent, _, name = text.rpartition("/")
+        if os.sep == "/" and text.startswith("/") and name not in ("", ".", "..") and (text in known or not os.path.islink(text)):
             resolved = directories.get(parent)
             if resolved is None:
                 resolved = directories[parent] = str(Path(parent or "/").resolve())
             full = resolved.rstrip("/") + "/" + name
             out.append(full[len(prefix) :] if full.startswith(prefix) else text)
         else:
-            out.append(display_path(path, cwd))
+            out.append(display_path(Path(path), cwd))
     return out
 
 
@@ -50,28 +53,63 @@ def discover(paths: Iterable[str | Path], config: Config, cwd: Path | None = Non
     for files ending in one of the config's `extensions` (default `.md`), skipping
     hidden directories. A path that does not exist is a usage error.
     """
+    names, _ = discover_names(paths, config, cwd, force_exclude)
+    return [Path(name) for name in names]
+
+
+def discover_names(
+    paths: Iterable[str | Path], config: Config, cwd: Path | None = None, force_exclude: bool = False
+) -> tuple[list[str], set[str]]:
+    """:func:`discover` as absolute path strings (without making 10,000 Path objects
+    for a warm lint), and the set of those found in a directory that are not symbolic
+    links."""
     cwd = cwd or Path.cwd()
-    found: dict[Path, None] = {}
+    found: dict[str, None] = {}
+    plain: set[str] = set()
+    endings = tuple(config.extensions)
     for raw in paths:
         path = Path(raw)
         if not path.is_absolute():
             path = cwd / path
         if path.is_file():
             if not force_exclude or in_scope(path, config):
-                found[path] = None
+                found[str(path)] = None
         elif path.is_dir():
-            endings = tuple(config.extensions)
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                base = Path(root)
-                for name in sorted(files):
-                    if name.endswith(endings):
-                        candidate = base / name
-                        if not config.exclude or not _excluded(candidate, config):
-                            found[candidate] = None
+            _walk(str(path), endings, config, found, plain)
         elif not (force_exclude and not path.exists()):
             raise UsageError(f"{raw}: no such file or directory")
-    return sorted(found, key=lambda p: p.as_posix())
+    if os.sep == "/":
+        return sorted(found), plain
+    return sorted(found, key=lambda name: Path(name).as_posix()), plain
+
+
+def _walk(top: str, endings: tuple[str, ...], config: Config, found: dict[str, None], plain: set[str]) -> None:
+    """What ``os.walk(top)`` finds (symbolic links to directories are listed, not
+    followed; hidden directories skipped), with the files' link status from the same
+    directory read."""
+    try:
+        scan = os.scandir(top)
+    except OSError:  # as os.walk: an unreadable directory is skipped
+        return
+    dirs = []
+    with scan:
+        for entry in scan:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.name.startswith(".") and not entry.is_symlink():
+                    dirs.append(entry.path)
+                continue
+            if entry.name.endswith(endings):
+                name = entry.path
+                if not config.exclude or not _excluded(Path(name), config):
+                    found[name] = None
+                    if not entry.is_symlink():
+                        plain.add(name)
+    for sub in dirs:
+        _walk(sub, endings, config, found, plain)
 
 
 def catalog_files(config: Config, cwd: Path) -> list[Path]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import gc
-import multiprocessing
 import os
 import pickle
 import queue
@@ -30,7 +29,6 @@ import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import wait
 from typing import Any
 
 # Items per chunk: large enough to amortise the messages, small enough to balance the
@@ -163,6 +161,8 @@ class Pool:
         self.workers: list[_Worker] = []
         if jobs > 1:
             try:
+                import multiprocessing  # here, not at the top: a run without workers does not pay for it
+
                 context = multiprocessing.get_context("spawn")
                 for number in range(1, jobs):
                     self.workers.append(_Worker(context, factory, number))
@@ -230,6 +230,8 @@ class Pool:
                         worker.holding[chunk_id] = chunks[chunk_id]
                     else:
                         self._lost(worker, queues, chunk_id)
+
+        from multiprocessing.connection import wait
 
         def collect(block: bool) -> Iterator[tuple[int, list[Any]]]:
             busy = {w.conn: w for w in self.workers if w.alive and w.holding}

@@ -49,35 +49,98 @@ def enabled_in(config: Any) -> bool:
 
 
 @functools.cache
-def code_fingerprint() -> str:
+def code_fingerprint(memo: Path | None = None, trusted_before: int | None = None) -> str:
     """sopdocs' own source and data files and the libraries' versions: an edited
-    checkout (editable install, same version number) gets a fresh cache."""
+    checkout (editable install, same version number) gets a fresh cache.
+
+    ``memo`` (a cache directory) keeps the answer in ``code.json`` under a key made of
+    the files' stat rows and those of the import path's directories (where installing
+    another version of a library adds and removes entries); the files are read and
+    hashed again when the key differs, or when one of them changed at ``trusted_before``
+    (nanoseconds since the epoch) or later: too recently for its stat to stand for its
+    content (see ``fast.STAT_SLACK_NS``). No memo when ``trusted_before`` is None."""
+    package = Path(__file__).resolve().parents[1]  # all of sopdocs: the parser in core/ shapes results too
+    files = _source_files(str(package))
+    key = None
+    if memo is not None and trusted_before is not None:
+        key = _memo_key(files, trusted_before)
+        if key is not None:
+            try:
+                known = json.loads((memo / "code.json").read_bytes())
+            except (OSError, ValueError, RecursionError):
+                known = None
+            if isinstance(known, dict) and known.get("key") == key and isinstance(known.get("code"), str):
+                return known["code"]
     from importlib import metadata
 
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parents[1]  # all of sopdocs: the parser in core/ shapes results too
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
+    for relative, full, _ in files:
+        digest.update(relative.encode() + b"\0")
+        with open(full, "rb") as stream:
+            digest.update(stream.read() + b"\0")
     for name in LIBRARIES:
         try:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
             version = "-"
         digest.update(f"{name}={version}\0".encode())
-    return digest.hexdigest()
+    code = digest.hexdigest()
+    if key is not None:
+        try:
+            memo.mkdir(parents=True, exist_ok=True)
+            atomic_write(memo / "code.json", json.dumps({"key": key, "code": code}))
+        except OSError:
+            pass
+    return code
 
 
-def fingerprint(config: Any, extra: str = "") -> str:
-    """Everything besides a file's bytes that its cached results depend on."""
+def _source_files(package: str) -> list[tuple[str, str, os.stat_result]]:
+    """(path relative to the package, full path, stat) of every .py and .json file of
+    the package outside __pycache__, sorted by relative path."""
+    found = []
+    for root, dirs, names in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith((".py", ".json")):
+                full = os.path.join(root, name)
+                found.append((os.path.relpath(full, package).replace(os.sep, "/"), full, os.stat(full)))
+    found.sort()
+    return found
+
+
+def _memo_key(files: list[tuple[str, str, os.stat_result]], recent: int) -> str | None:
+    """The memo key of :func:`code_fingerprint`, or None when a stat cannot be trusted."""
+    import sys
+
+    rows: list[Any] = [__version__, sys.version, sys.path]
+    for relative, _, st in files:
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= recent:
+            return None
+        rows.append([relative, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns])
+    here = os.getcwd()
+    for entry in sys.path:
+        if entry in ("", here):  # `python -m` puts the working directory first: reports are written there
+            continue
+        try:
+            st = os.stat(entry)
+        except OSError:
+            continue
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= recent:
+            return None
+        rows.append([entry, st.st_mtime_ns, st.st_ino, st.st_ctime_ns])
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def fingerprint(config: Any, extra: str = "", memo: Path | None = None, trusted_before: int | None = None) -> str:
+    """Everything besides a file's bytes that its cached results depend on. ``memo``,
+    ``trusted_before``: where and when :func:`code_fingerprint` may keep its answer."""
     from sopdocs.core.schema import schema_text
     from sopdocs.lint import rules as registry
 
     parts = {
         "format": FORMAT,
         "version": __version__,
-        "code": code_fingerprint(),
+        "code": code_fingerprint(memo, trusted_before),
         "schema": hashlib.sha256(schema_text("sop").encode()).hexdigest(),
         "config": config.fingerprint(),
         # A profile may read the default owner from a file of the documentation tool.
@@ -98,10 +161,10 @@ class LintCache:
     dropped). A line cut short by a crash is skipped when reading.
     """
 
-    def __init__(self, directory: Path, key: str) -> None:
+    def __init__(self, directory: Path, key: str, read: bool = True) -> None:
         self.directory = directory
         self.key = key
-        self.path = directory / f"lint-{key[:20]}.json"
+        self.path = self.file_of(directory, key)
         self.log = self.path.with_suffix(".log")
         self.entries: dict[str, Any] = {}
         self.logged = 0  # entries in the log file
@@ -115,7 +178,24 @@ class LintCache:
         self.stats: dict[str, list[Any]] = {}
         self.new_stats: dict[str, list[Any]] = {}
         self.stats_used: set[str] = set()
-        self._load()
+        if read:
+            self._load()
+
+    @staticmethod
+    def file_of(directory: Path, key: str) -> Path:
+        """The main file of the entries of fingerprint ``key``."""
+        return directory / f"lint-{key[:20]}.json"
+
+    def add(self, entries: dict[str, Any]) -> None:
+        """Append entries to the log without reading the cache (a cache opened with
+        ``read=False``): the next run that reads it folds them in. Nothing without a
+        main file: only a full run starts one."""
+        self.new.update(entries)
+        try:
+            if self.path.exists():
+                self._append()
+        except OSError:  # a read-only checkout, a full disk: linting still worked
+            pass
 
     def _load(self) -> None:
         try:
@@ -233,7 +313,7 @@ class LintCache:
         files = sorted(self.directory.glob("lint-*.json"), key=_mtime, reverse=True)
         for old in files[KEEP_FILES:]:
             if old != self.path:
-                for path in (old, old.with_suffix(".log")):
+                for path in (old, old.with_suffix(".log"), old.with_suffix(".run")):
                     try:
                         path.unlink()
                     except OSError:

@@ -106,16 +106,19 @@ def lint_documents(
     catalog: list[SopDocument] | None = None,
     catalog_checks: bool = True,
     select: set[str] | None = None,
+    ids: dict[str, list[SopDocument]] | None = None,
 ) -> list[Finding]:
     """Run the rules over parsed documents. ``catalog`` adds SOPs that are known (for
     references and duplicate ids) but not reported on. ``select`` limits the run to
-    these rule ids (still only the enabled ones). Raises ConfigError for a bad `rules`
-    section of the config."""
-    known = sorted({id(d): d for d in [*docs, *(catalog or [])]}.values(), key=lambda d: d.display_path)
-    ids: dict[str, list[SopDocument]] = {}
-    for doc in known:
-        if doc.sop_id:
-            ids.setdefault(doc.sop_id, []).append(doc)
+    these rule ids (still only the enabled ones). ``ids`` (instead of ``catalog``): the
+    catalog's SOPs by id, each list in shown-path order, as built here. Raises
+    ConfigError for a bad `rules` section of the config."""
+    if ids is None:
+        known = sorted({id(d): d for d in [*docs, *(catalog or [])]}.values(), key=lambda d: d.display_path)
+        ids = {}
+        for doc in known:
+            if doc.sop_id:
+                ids.setdefault(doc.sop_id, []).append(doc)
     ctx = Context(today=today, config=config, catalog_ids=ids, catalog_checks=catalog_checks)
 
     settings = registry.settings(config)

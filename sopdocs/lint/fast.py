@@ -24,6 +24,7 @@ import functools
 import gc
 import hashlib
 import os
+import stat as statmod
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -235,21 +236,146 @@ def _run(
         progress.advance()
 
 
+# --- the last run, reused (sopdocs.lint.snapshot) ---------------------------------------
+
+
+@dataclass
+class Reuse:
+    """What a reused run gives: the findings (None: the record could not stand for this
+    run after all), the files analysed again (for the cache, also when the findings are
+    None: the full run need not analyse them again), and the new record."""
+
+    findings: list[Any] | None
+    fresh: dict[str, dict[str, Any]]  # sha256 -> cache entry
+    run: Any = None
+    changed: bool = False  # the record must be written again
+
+
+def reuse(
+    run: Any,
+    names: list[str],
+    displays: list[str],
+    reported: int,
+    config: Any,
+    today: dt.date,
+    catalog_checks: bool,
+    document_checks: bool,
+) -> Reuse | None:
+    """The findings of this run from ``run`` (a :class:`sopdocs.lint.snapshot.Run`) and
+    the files that changed, or None (or a Reuse without findings) when the record cannot
+    stand for this run (see :mod:`sopdocs.lint.snapshot`)."""
+    if names != run.paths or displays != run.displays:
+        return None
+    from sopdocs.lint import snapshot
+
+    trusted = STAT_TRUSTED
+    regular: set[str] = set()
+    suspects: list[int] = []
+    rows = run.rows
+    for index, name in enumerate(names):
+        try:
+            st = os.stat(name)
+        except OSError:
+            suspects.append(index)
+            continue
+        if statmod.S_ISREG(st.st_mode):
+            regular.add(name)
+        row = rows[index]
+        if not (trusted and row is not None and row == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)):
+            suspects.append(index)
+    for target, existed in run.targets.items():
+        if (target in regular or os.path.isfile(target)) != existed:
+            return None
+
+    new_rows = list(rows)
+    new_shas = list(run.shas)
+    changed_files: list[int] = []
+    entries: dict[int, dict[str, Any]] = {}
+    fresh: dict[str, dict[str, Any]] = {}
+    moved = False
+    for index in suspects:
+        path = Path(names[index])
+        row = stat_row(path)
+        sha = file_sha256(path, config.max_file_size)
+        if sha and sha == run.shas[index]:  # touched, not changed
+            new_rows[index] = tuple(row) if row is not None else None
+            continue
+        sha, entry = analyse(path, displays[index], config, today)
+        if sha:
+            fresh[sha] = entry
+        if snapshot.safe_id(entry) != run.ids[index]:
+            moved = True  # other files' duplicate-id and reference findings may move
+        new_rows[index] = tuple(row) if row is not None and sha else None
+        new_shas[index] = sha
+        entries[index] = entry
+        changed_files.append(index)
+    if moved:
+        return Reuse(None, fresh)
+
+    findings = dict(run.findings)
+    targets = dict(run.targets)
+    if changed_files:
+        _relint(run, names, displays, reported, changed_files, entries, findings, targets, config, today, catalog_checks, document_checks)
+    new = snapshot.Run(run.key, run.paths, run.displays, new_rows, new_shas, run.ids, findings, targets)
+    return Reuse(snapshot.findings_of(findings), fresh, new, changed=bool(suspects))
+
+
+def _relint(run, names, displays, reported, changed_files, entries, findings, targets, config, today, catalog_checks, document_checks):
+    """Findings of the changed files, against the recorded ids of the others."""
+    from sopdocs.lint import snapshot
+    from sopdocs.lint.engine import catalog_rule_ids, lint_documents
+
+    mine = {index: light_document(Path(names[index]), displays[index], "", entries[index]) for index in changed_files}
+    ids: dict[str, list[Any]] = {}
+    for index, sop_id in enumerate(run.ids):
+        if sop_id:
+            ids.setdefault(sop_id, []).append(mine.get(index) or _Known(displays[index]))
+    for owners in ids.values():
+        if len(owners) > 1:
+            owners.sort(key=lambda d: d.display_path)
+    select = set(dynamic_rule_ids()) if document_checks else catalog_rule_ids()
+    for index in changed_files:
+        if index >= reported:
+            continue  # known to the catalog checks, not reported: only its id matters
+        doc, display = mine[index], displays[index]
+        own = static_findings(display, entries[index]) if document_checks else []
+        own += lint_documents([doc], config, today, None, catalog_checks, select, ids=ids)
+        own.sort()
+        findings.pop(display, None)
+        if own:
+            findings[display] = [(f.line, f.column, f.code, f.rule, f.severity, f.message) for f in own]
+        for full in snapshot.link_targets(doc):
+            if full not in targets:
+                targets[full] = os.path.isfile(full)
+
+
+class _Known:
+    """Another file of the catalog, as the catalog rules see it through its id."""
+
+    __slots__ = ("display_path",)
+
+    def __init__(self, display_path: str) -> None:
+        self.display_path = display_path
+
+
 # --- the whole run ------------------------------------------------------------------------
 
 
 def lint_files(
-    files: list[Path],
-    catalog: list[Path],
+    files: list[str] | list[Path],
+    catalog: list[str] | list[Path],
     config: Any,
     today: dt.date,
     cwd: Path,
     catalog_checks: bool = True,
     document_checks: bool = True,
     options: Options | None = None,
+    plain: set[str] | None = None,
 ) -> Any:
     """Lint ``files`` (with ``catalog``: more SOPs known to the catalog checks but not
-    reported on). Returns a :class:`~sopdocs.lint.LintResult` without documents."""
+    reported on), absolute paths. ``plain``: those known not to be symbolic links
+    (:func:`sopdocs.core.discover.discover_names`). Returns a
+    :class:`~sopdocs.lint.LintResult` without documents."""
     # The run allocates a few hundred thousand long-lived objects (cache entries,
     # facts) and almost no reference cycles (parsing 1,000 SOPs leaves about 15
     # objects for the cycle collector), so the collector's full passes over the
@@ -258,50 +384,98 @@ def lint_files(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint_files(files, catalog, config, today, cwd, catalog_checks, document_checks, options)
+        return _lint_files(files, catalog, config, today, cwd, catalog_checks, document_checks, options, plain)
     finally:
         if collecting:
             gc.enable()
 
 
 def _lint_files(
-    files: list[Path],
-    catalog: list[Path],
+    files: list[str] | list[Path],
+    catalog: list[str] | list[Path],
     config: Any,
     today: dt.date,
     cwd: Path,
     catalog_checks: bool,
     document_checks: bool,
     options: Options | None,
+    plain: set[str] | None,
 ) -> Any:
     from sopdocs.lint.engine import LintResult
 
     options = options or Options()
-    paths = [*files, *catalog]
-    displays = display_paths(paths, cwd)
-    results, reanalyse, store = entries(paths, displays, config, today, cwd, options)
+    names = [os.fspath(path) for path in [*files, *catalog]]
+    displays = display_paths(names, cwd, plain)
+    if not (options.cache or (options.cache is None and _cache_enabled(config))):
+        paths = [Path(name) for name in names]
+        results, reanalyse, _ = entries(paths, displays, config, today, cwd, options)
+        findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
+        return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+
+    from sopdocs.lint import snapshot
+    from sopdocs.lint.cache import LintCache, cache_dir, fingerprint
+
+    directory = options.cache_dir or cache_dir(config, cwd)
+    key = fingerprint(config, memo=directory, trusted_before=time.time_ns() - STAT_SLACK_NS if STAT_TRUSTED else None)
+    record_path = LintCache.file_of(directory, key).with_suffix(snapshot.SUFFIX)
+    run_key = snapshot.run_key(key, today, len(files), catalog_checks, document_checks)
+    last = snapshot.load(record_path, run_key)
+    reused = reuse(last, names, displays, len(files), config, today, catalog_checks, document_checks) if last else None
+    if reused is not None and reused.findings is not None:
+        if reused.fresh:
+            LintCache(directory, key, read=False).add(reused.fresh)
+        if reused.changed:
+            snapshot.save(record_path, reused.run)
+        return LintResult(findings=reused.findings, files=displays[: len(files)], documents=[])
+
+    paths = [Path(name) for name in names]
+    rows: list[list[int] | None] = []
+    analysed = reused.fresh if reused is not None else None
+    results, reanalyse, store = entries(paths, displays, config, today, cwd, options, cache_key=key, rows=rows, analysed=analysed)
     findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
-    if store is not None:
-        store.save()
+    store.save()
+    run = snapshot.record(run_key, names, displays, rows, results, findings, linted)
+    if run is not None:
+        snapshot.save(record_path, run)
     return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
 
 
+def _cache_enabled(config: Any) -> bool:
+    from sopdocs.lint.cache import enabled_in
+
+    return enabled_in(config)
+
+
 def entries(
-    paths: list[Path], displays: list[str], config: Any, today: dt.date, cwd: Path, options: Options | None = None
+    paths: list[Path],
+    displays: list[str],
+    config: Any,
+    today: dt.date,
+    cwd: Path,
+    options: Options | None = None,
+    cache_key: str | None = None,
+    rows: list[Any] | None = None,
+    analysed: dict[str, Any] | None = None,
 ) -> tuple[list[Any], Any, Any]:
     """Each file's (sha256, cache entry), from the lint cache or analysed (in worker
     processes when there are many): ``(results, reanalyse, store)``. ``reanalyse(index)``
     analyses a file again when its cache entry turns out unusable; ``store`` (None without
-    a cache) is to be saved by the caller when done."""
+    a cache) is to be saved by the caller when done. ``cache_key``: the cache fingerprint, if
+    already known. ``rows`` (a list) receives each file's stat row as it was before the
+    file was read (None where that stat cannot be trusted, see :func:`stat_row`).
+    ``analysed``: cache entries (by sha256) of files analysed already in this run."""
     from sopdocs.core.progress import Progress
     from sopdocs.lint.cache import LintCache, cache_dir, enabled_in, fingerprint
 
     options = options or Options()
     store = None
     if options.cache or (options.cache is None and enabled_in(config)):
-        store = LintCache(options.cache_dir or cache_dir(config, cwd), fingerprint(config))
+        store = LintCache(options.cache_dir or cache_dir(config, cwd), cache_key or fingerprint(config))
+        for sha, entry in (analysed or {}).items():
+            store.put(sha, entry)
 
     results: list[tuple[str, dict[str, Any]] | None] = [None] * len(paths)
+    trusted: list[Any] = [None] * len(paths)
     todo: list[int] = []
     keys = [os.path.abspath(path) for path in paths] if store is not None else []
     if store is not None and store.entries:
@@ -320,11 +494,13 @@ def entries(
                 if st is not None and known[:4] == [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]:
                     sha = known[4]
                     store.stat_used(key)
+                    trusted[index] = known[:4]
             if not sha:
                 row = stat_row(path)
                 sha = file_sha256(path, config.max_file_size)
                 if row is not None and sha:
                     store.put_stat(key, [*row, sha])
+                    trusted[index] = row
             entry = store.get(sha) if sha else None
             if entry is not None:
                 results[index] = (sha, entry)
@@ -340,14 +516,20 @@ def entries(
         items = [(index, paths[index], displays[index]) for index in todo]
         for index, row, sha, entry in _run(items, config, today, jobs, progress):
             results[index] = (sha, entry)
+            trusted[index] = row if sha else None
             if store is not None and sha:
                 store.put(sha, entry)
                 if row is not None:
                     store.put_stat(keys[index], [*row, sha])
 
+    if rows is not None:
+        rows[:] = trusted
+
     def reanalyse(index: int) -> tuple[str, dict[str, Any]]:  # an unusable cache entry: analyse again
         if store is not None:
             store.discard(results[index][0])  # type: ignore[index]
+        if rows is not None:
+            rows[index] = None
         sha, entry = analyse(paths[index], displays[index], config, today)
         if store is not None and sha:
             store.put(sha, entry)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sopdocs.core.config import Config
-from sopdocs.core.discover import catalog_files, discover
+from sopdocs.core.discover import catalog_files, discover_names
 from sopdocs.core.model import SopDocument
 from sopdocs.core.parser import parse_files
 from sopdocs.errors import UsageError
@@ -43,16 +43,17 @@ def lint_paths(
         from sopdocs.lint.changed import lint_changed
 
         return lint_changed(explicit, config, today, changed_since, cwd, catalog_checks, document_checks)
-    files = discover(explicit or [config.root / p for p in config.paths], config, cwd, force_exclude)
-    if explicit and not files and not force_exclude and not allow_empty:
+    names, plain = discover_names(explicit or [config.root / p for p in config.paths], config, cwd, force_exclude)
+    if explicit and not names and not force_exclude and not allow_empty:
         named = ", ".join(str(p) for p in explicit)
         endings = ", ".join(f"*{ext}" for ext in config.extensions)
         raise UsageError(f"{named}: no SOP files ({endings}) there; check the path, or pass --allow-empty")
     if fast is not None:
         from sopdocs.lint.fast import lint_files
 
-        extra = catalog_extra(files, explicit, config, cwd) if catalog_checks and explicit else []
-        return lint_files(files, extra, config, today, cwd, catalog_checks, document_checks, fast)
+        extra = catalog_extra(names, explicit, config, cwd) if catalog_checks and explicit else []
+        return lint_files(names, extra, config, today, cwd, catalog_checks, document_checks, fast, plain)
+    files = [Path(name) for name in names]
     docs = parse_files(files, config, cwd)
     catalog: list[SopDocument] = []
     if catalog_checks and explicit:
@@ -64,7 +65,7 @@ def lint_paths(
     return LintResult(findings=findings, files=[d.display_path for d in docs], documents=docs)
 
 
-def catalog_extra(files: list[Path], explicit: list, config: Config, cwd: Path) -> list[Path]:
+def catalog_extra(files: list[str], explicit: list, config: Config, cwd: Path) -> list[str]:
     """The catalog's SOPs that are not among ``files``: the catalog checks know them,
     the report does not show them. Does not walk the catalog again when the named paths
     include its roots."""
@@ -75,4 +76,4 @@ def catalog_extra(files: list[Path], explicit: list, config: Config, cwd: Path) 
     if all(root in named for root in roots):
         return []  # every catalog file was found under the same path already
     linted = set(files)
-    return [path for path in catalog_files(config, cwd) if path not in linted]
+    return [name for name in (str(path) for path in catalog_files(config, cwd)) if name not in linted]

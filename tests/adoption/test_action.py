@@ -6,6 +6,7 @@ schemas, and run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -144,6 +145,35 @@ def test_fail_on(workspace, tmp_path, fail_on, expected):
     assert code == expected
     assert "review-due-soon" in out
     assert runner.action_output("exit-code") == str(expected)
+
+
+def test_a_cache_the_pull_request_brings_is_not_used(workspace, tmp_path):
+    """A pull request that adds its own .sopdocs-cache/ (entries claiming its files are
+    clean) cannot pass: the action lints without the cache."""
+    write(workspace, {"sops/bad.md": sop("bad", owner="no")})
+    env = dev_sopdocs_on_path(tmp_path)
+    clean = sop("bad", owner="team-platform")
+    (workspace / "sops" / "bad.md").write_text(clean, encoding="utf-8")
+    subprocess.run(["sopdocs", "lint", "sops", "--fail-on", "never"], cwd=workspace, env={**os.environ, **env}, check=True,
+                   capture_output=True)  # a cache that knows the clean text ...
+    assert (workspace / ".sopdocs-cache").is_dir()
+    cached = {p: p.read_bytes() for p in (workspace / ".sopdocs-cache").iterdir() if p.is_file()}
+    write(workspace, {"sops/bad.md": sop("bad", owner="no")})
+    for path in cached:  # ... poisoned: its entry for the bad text is the clean one's
+        if path.suffix == ".run":
+            path.unlink()
+        elif path.suffix == ".json" and path.name.startswith("lint-"):
+            data = json.loads(path.read_bytes())
+            clean_sha = hashlib.sha256(clean.encode()).hexdigest()
+            bad_sha = hashlib.sha256((workspace / "sops" / "bad.md").read_bytes()).hexdigest()
+            data["entries"][bad_sha] = data["entries"][clean_sha]
+            path.write_text(json.dumps(data), encoding="utf-8")
+    runner = Runner(workspace, tmp_path, {})
+
+    code, out, _ = runner.run(skip=("Install sopdocs",), env=env)
+
+    assert code == 1
+    assert "title=SOP102 field-type" in out
 
 
 def test_sarif_report_for_code_scanning(workspace, tmp_path):

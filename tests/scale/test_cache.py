@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,7 @@ def test_fingerprint_covers_what_results_depend_on(catalog, monkeypatch, change)
     elif change == "version":
         monkeypatch.setattr(cache, "__version__", "99.0")
     elif change == "code":
-        monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited")
+        monkeypatch.setattr(cache, "code_fingerprint", lambda memo=None, trusted_before=None: "edited")
     elif change == "rules":
         from sopdocs.lint import rules
 
@@ -321,7 +322,16 @@ def test_files_too_large_or_unreadable_are_not_cached(catalog):
 
 
 @pytest.fixture
-def no_stats(monkeypatch):
+def no_record(monkeypatch):
+    """The cache on its own: no run record (sopdocs.lint.snapshot, tests/scale/test_snapshot.py)
+    answers first, for the tests of the cache's log and stat index."""
+    from sopdocs.lint import snapshot
+
+    monkeypatch.setattr(snapshot, "load", lambda path, key: None)
+
+
+@pytest.fixture
+def no_stats(monkeypatch, no_record):
     """Only hash-keyed entries in the log (no stat rows, which join it once files are old
     enough): the tests that count or cut its lines."""
     monkeypatch.setattr(workers, "STAT_TRUSTED", False)
@@ -376,8 +386,6 @@ def test_the_log_is_folded_into_the_main_file(catalog, monkeypatch, no_stats):
 def quick_stats(monkeypatch):
     """Files count as old enough for their stat to be trusted after 0.3 s (2 s in use), so
     the tests need not wait; returns a function that waits until they are."""
-    import time
-
     monkeypatch.setattr(workers, "STAT_SLACK_NS", 300_000_000)
     monkeypatch.setattr(workers, "STAT_TRUSTED", True)
     return lambda: time.sleep(0.35)
@@ -459,7 +467,7 @@ def test_a_file_replaced_like_rsync_or_cp_is_seen(catalog, quick_stats, hashed, 
     assert counted == [f"sops/{target.name}"]
 
 
-def test_a_recent_file_is_hashed_until_its_stat_can_be_trusted(catalog, quick_stats, hashed):
+def test_a_recent_file_is_hashed_until_its_stat_can_be_trusted(catalog, quick_stats, hashed, no_record):
     """Racy git: a file changed within the slack before its stat was taken gets no stat row
     (a later change in the same clock tick could leave the stat as it was), so it is
     read and hashed on every run until it is old enough."""
@@ -484,7 +492,7 @@ def test_a_recent_file_is_hashed_until_its_stat_can_be_trusted(catalog, quick_st
 
 
 @pytest.mark.parametrize("field", [0, 1, 2, 3])
-def test_any_stat_field_that_differs_means_reading_the_file(catalog, quick_stats, hashed, field):
+def test_any_stat_field_that_differs_means_reading_the_file(catalog, quick_stats, hashed, no_record, field):
     quick_stats()
     fast(catalog)
     target = os.path.abspath(sorted((catalog / "sops").glob("*.md"))[63])
@@ -497,7 +505,7 @@ def test_any_stat_field_that_differs_means_reading_the_file(catalog, quick_stats
     assert hashed == [os.path.basename(target)]
 
 
-def test_a_wrong_stat_row_cannot_serve_another_files_content(catalog, quick_stats, counted):
+def test_a_wrong_stat_row_cannot_serve_another_files_content(catalog, quick_stats, counted, no_record):
     """A stat row names a sha256; if that entry is gone, the file is analysed, not trusted blindly."""
     quick_stats()
     fast(catalog)
@@ -541,3 +549,42 @@ def test_code_fingerprint_covers_the_parser(tmp_path, monkeypatch):
     before = fingerprint_of(copy)
     (copy / "core" / "parser.py").write_text((copy / "core" / "parser.py").read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert fingerprint_of(copy) != before
+
+
+def test_code_fingerprint_memo_gives_the_same_answer_and_follows_edits(tmp_path, monkeypatch):
+    """The memo in the cache directory answers like the full hash, and an edit to the
+    package (even one keeping the size and modification time) is not answered from it."""
+    import shutil
+
+    import sopdocs
+
+    package = Path(sopdocs.__file__).resolve().parent
+    copy = tmp_path / "sopdocs"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(copy / "lint" / "cache.py"))
+    memo = tmp_path / "cache"
+
+    def fingerprint(with_memo: bool) -> str:
+        """With the memo, stats count after 0.3 s (2 s in use)."""
+        cache.code_fingerprint.cache_clear()
+        try:
+            return cache.code_fingerprint(memo, time.time_ns() - 300_000_000) if with_memo else cache.code_fingerprint()
+        finally:
+            cache.code_fingerprint.cache_clear()
+
+    time.sleep(0.35)
+    full = fingerprint(False)
+    assert fingerprint(True) == full  # computed, then remembered
+    assert (memo / "code.json").exists()
+    hashed = []
+    monkeypatch.setattr(cache.hashlib, "sha256", lambda *a, _real=cache.hashlib.sha256: hashed.append(1) or _real(*a))
+    assert fingerprint(True) == full
+    assert len(hashed) == 1  # only the memo key: no file hashed
+    parser = copy / "core" / "parser.py"
+    before = os.stat(parser)
+    data = parser.read_bytes()
+    parser.write_bytes(data.replace(b"def ", b"def_", 1)[:len(data)])
+    os.utime(parser, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert fingerprint(True) != full  # the change time moved: not from the memo
+    time.sleep(0.35)
+    assert fingerprint(True) == fingerprint(False) != full

@@ -3,6 +3,8 @@ byte-identical reports whatever the number of workers and whatever was cached.""
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 from helpers import cli
 from lintkit import SIZE, cache_files, fast, reference
@@ -61,12 +63,11 @@ def test_cli_rejects_zero_jobs(catalog):
 
 
 def test_no_worker_processes_falls_back_to_one(catalog, monkeypatch):
-    from sopdocs.core import parallel
 
     def unavailable(method):
         raise OSError("no semaphores in this sandbox")
 
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", unavailable)
+    monkeypatch.setattr(multiprocessing, "get_context", unavailable)
     assert fast(catalog, jobs=2, parallel_min=0, cache=False) == reference(catalog)
 
 

@@ -6,6 +6,7 @@ bug in a worker is an error, not a hang or a silent loss."""
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
 
 import pytest
@@ -70,7 +71,7 @@ def test_without_processes_everything_is_done_here(monkeypatch):
     def unavailable(method):
         raise OSError("no semaphores in this sandbox")
 
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", unavailable)
+    monkeypatch.setattr(multiprocessing, "get_context", unavailable)
     with parallel.Pool(functools.partial(Squares), 3) as pool:
         assert pool.workers == [] and pool.started == 0
         found = run(pool, "square", ITEMS)

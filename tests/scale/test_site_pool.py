@@ -4,6 +4,7 @@ the work is split or not, and when a worker dies on the way."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from pathlib import Path
@@ -14,7 +15,6 @@ import pytest
 from helpers import TODAY_DATE
 from lintkit import SIZE
 
-from sopdocs.core import parallel
 from sopdocs.core.config import load_config
 from sopdocs.core.discover import display_paths
 from sopdocs.site import placeholders, prepare, search, sop_page
@@ -132,7 +132,7 @@ def test_where_no_process_can_start_this_one_does_everything(pristine_catalog, s
     def refuse(method):
         raise OSError("no semaphores here")
 
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", refuse)
+    monkeypatch.setattr(multiprocessing, "get_context", refuse)
     config = load_config(pristine_catalog / "sopdocs.yml")
     with prepare.SitePool(items_of(pristine_catalog), config, TODAY_DATE, jobs=2) as pool:
         assert pool.pool.workers == [] and pool.workers_used == 0

@@ -47,7 +47,8 @@ def target_path(target: str) -> str | None:
     return unquote(parts.path)
 
 
-def check(doc, conf, ctx):
+def local_targets(doc):
+    """(link, target as written, path it names) of each link to a local `.md` file."""
     base = None
     for link in doc.links:
         target = target_path(link.target)
@@ -55,5 +56,10 @@ def check(doc, conf, ctx):
             continue
         if base is None:
             base = os.fspath(doc.path.parent)
-        if not os.path.isfile(os.path.join(base, target)):  # as Path.is_file(), without pathlib's cost
+        yield link, target, os.path.join(base, target)
+
+
+def check(doc, conf, ctx):
+    for link, target, full in local_targets(doc):
+        if not os.path.isfile(full):  # as Path.is_file(), without pathlib's cost
             yield link.position, f"link to `{target}`, which does not exist (relative to {Path(doc.display_path).parent.as_posix() or '.'})"

@@ -74,3 +74,24 @@ def test_the_probe_sees_heavy_imports(tmp_path):
     (tmp_path / "restart-api.md").write_text(SOP, encoding="utf-8")
     code, modules = imported(tmp_path, "export", "restart-api.md", "--today", "2026-11-26", "-o", str(tmp_path / "out"))
     assert "sopdocs.export" in heavy(modules)
+
+
+def test_a_lint_the_last_run_answers_imports_no_parser_nor_rules(tmp_path):
+    """The second lint of unchanged files is answered from the run record
+    (sopdocs.lint.snapshot): it needs neither the parser, the rules nor worker processes."""
+    import os
+    import time
+
+    (tmp_path / "restart-api.md").write_text(SOP, encoding="utf-8")
+    old = time.time() - 60  # old enough for its stat to stand for its content
+    os.utime(tmp_path / "restart-api.md", (old, old))
+    time.sleep(2.1)  # the change time too (STAT_SLACK_NS)
+    args = ("lint", "restart-api.md", "--today", "2026-11-26")
+    code, first = imported(tmp_path, *args)
+    assert code in (0, None) and "sopdocs.lint.rules" in first and "pyromark" in first  # the full lint
+    code, modules = imported(tmp_path, *args)
+    assert code in (0, None)
+    assert "sopdocs.lint.snapshot" in modules
+    lazy = ("pyromark", "sopdocs.core.parser", "sopdocs.lint.rules", "multiprocessing", "importlib.metadata")
+    assert sorted(m for m in modules if m.split(".")[0] in lazy or any(m == p or m.startswith(p + ".") for p in lazy)) == []
+    assert heavy(modules) == []

@@ -80,7 +80,9 @@ def lint(
 
     if catalog_only and not catalog:
         raise UsageError("--catalog-only and --no-catalog exclude each other")
-    config = project_config(config_path)
+    # The rules section is checked by the lint itself (sopdocs.lint.fast), before it
+    # reads any file, unless the last run's record (made with this config) answers.
+    config = project_config(config_path, check_rules=bool(fix or diff or changed_since))
     if fix or diff:
         _fix(paths, config, catalog, catalog_only, changed_since, force_exclude, allow_empty, diff)
     result = lint_paths(

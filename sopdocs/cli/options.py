@@ -81,14 +81,18 @@ def resolve_today(value: str | None) -> dt.date:
     return today_from(value)
 
 
-def project_config(path: str | None) -> Config:
+def project_config(path: str | None, check_rules: bool = True) -> Config:
     """The sopdocs config (``--config``, else the nearest one), its `rules` section
-    checked too, so a bad setting stops any command before it does anything."""
+    checked too, so a bad setting stops any command before it does anything.
+    ``check_rules=False``: the command checks it itself (`sopdocs lint`, which need not
+    import the rules when the last run's record answers it)."""
     from sopdocs.core.config import load_config
-    from sopdocs.lint.rules import settings
 
     config = load_config(Path(path) if path else None)
-    settings(config)
+    if check_rules:
+        from sopdocs.lint.rules import settings
+
+        settings(config)
     return config
 
 

@@ -14,8 +14,6 @@ from sopdocs.core import profiles
 from sopdocs.core.config import Config
 from sopdocs.core.model import SopDocument
 from sopdocs.core.text import location, plural
-from sopdocs.lint import rules as registry
-from sopdocs.lint.rules._common import Context
 
 
 @dataclass(frozen=True, order=True)
@@ -91,11 +89,15 @@ def blocks_execution(finding: Finding) -> bool:
     """An error that makes an SOP unfit to export or run. Review dates say whether to
     trust an SOP, not whether it can be executed: during an incident an overdue SOP
     must still run (its rules say so: ``BLOCKS_RUN = False``)."""
+    from sopdocs.lint import rules as registry
+
     return finding.severity == "error" and registry.RULES[finding.rule].blocks_run
 
 
 def catalog_rule_ids() -> set[str]:
     """Rules that need the whole catalog (duplicate ids, references between SOPs)."""
+    from sopdocs.lint import rules as registry
+
     return {rule.id for rule in registry.RULES.values() if rule.scope == "catalog"}
 
 
@@ -113,6 +115,11 @@ def lint_documents(
     these rule ids (still only the enabled ones). ``ids`` (instead of ``catalog``): the
     catalog's SOPs by id, each list in shown-path order, as built here. Raises
     ConfigError for a bad `rules` section of the config."""
+    # Here, not at the top: a lint answered from the last run's record (sopdocs.lint.snapshot)
+    # needs Finding and LintResult, not the rules.
+    from sopdocs.lint import rules as registry
+    from sopdocs.lint.rules._common import Context
+
     if ids is None:
         known = sorted({id(d): d for d in [*docs, *(catalog or [])]}.values(), key=lambda d: d.display_path)
         ids = {}

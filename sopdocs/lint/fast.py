@@ -35,7 +35,6 @@ from sopdocs.core import parallel
 from sopdocs.core.discover import display_paths
 from sopdocs.core.model import Link, Position, SopDocument
 from sopdocs.core.parallel import CHUNK, Pool
-from sopdocs.lint import rules as registry
 
 # Front-matter keys that the dynamic and catalog rules read.
 FACT_KEYS = ("id", "related", "rollback", "last_reviewed", "review_in")
@@ -69,11 +68,15 @@ def static_rule_ids() -> frozenset[str]:
     """Rules whose findings on a file follow from its bytes and the config: cached.
     (Each rule module says what else it reads: USES_TODAY, USES_OTHER_FILES; tests/scale
     checks that no other rule reads the date or the file system.)"""
+    from sopdocs.lint import rules as registry
+
     return frozenset(r.id for r in registry.RULES.values() if r.static)
 
 
 def dynamic_rule_ids() -> frozenset[str]:
     """Every other rule: run on each lint, over the files' facts."""
+    from sopdocs.lint import rules as registry
+
     return frozenset(r.id for r in registry.RULES.values() if not r.static)
 
 
@@ -407,6 +410,7 @@ def _lint_files(
     names = [os.fspath(path) for path in [*files, *catalog]]
     displays = display_paths(names, cwd, plain)
     if not (options.cache or (options.cache is None and _cache_enabled(config))):
+        _check_rules(config)
         paths = [Path(name) for name in names]
         results, reanalyse, _ = entries(paths, displays, config, today, cwd, options)
         findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
@@ -428,6 +432,7 @@ def _lint_files(
             snapshot.save(record_path, reused.run)
         return LintResult(findings=reused.findings, files=displays[: len(files)], documents=[])
 
+    _check_rules(config)
     paths = [Path(name) for name in names]
     rows: list[list[int] | None] = []
     analysed = reused.fresh if reused is not None else None
@@ -438,6 +443,14 @@ def _lint_files(
     if run is not None:
         snapshot.save(record_path, run)
     return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+
+
+def _check_rules(config: Any) -> None:
+    """A bad `rules` section of the config: ConfigError before any file is read. (A run
+    the record answers had the same config, checked by the run that made the record.)"""
+    from sopdocs.lint import rules as registry
+
+    registry.settings(config)
 
 
 def _cache_enabled(config: Any) -> bool:

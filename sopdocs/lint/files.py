@@ -10,7 +10,6 @@ from pathlib import Path
 from sopdocs.core.config import Config
 from sopdocs.core.discover import catalog_files, discover_names
 from sopdocs.core.model import SopDocument
-from sopdocs.core.parser import parse_files
 from sopdocs.errors import UsageError
 from sopdocs.lint.engine import LintResult, catalog_rule_ids, lint_documents
 
@@ -53,6 +52,8 @@ def lint_paths(
 
         extra = catalog_extra(names, explicit, config, cwd) if catalog_checks and explicit else []
         return lint_files(names, extra, config, today, cwd, catalog_checks, document_checks, fast, plain)
+    from sopdocs.core.parser import parse_files
+
     files = [Path(name) for name in names]
     docs = parse_files(files, config, cwd)
     catalog: list[SopDocument] = []

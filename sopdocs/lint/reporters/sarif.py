@@ -6,13 +6,14 @@ import json
 from urllib.parse import quote
 
 from sopdocs import __version__
-from sopdocs.lint import rules as registry
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning"}
 
 
 def render(result, color: bool = False) -> str:
+    from sopdocs.lint import rules as registry
+
     rules = list(registry.RULES.values())
     index = {rule.id: i for i, rule in enumerate(rules)}
     descriptors = []

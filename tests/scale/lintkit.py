@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from helpers import TODAY
@@ -47,3 +48,16 @@ def fast(
 
 def cache_files(root: Path) -> list[Path]:
     return sorted((root / ".sopdocs-cache").glob("lint-*.json"))
+
+
+def edit_keeping_size_and_mtime(path):
+    """Change one character, keep the size, and set the modification time back: what a
+    same-second edit on a coarse clock looks like (the change time still moves on)."""
+    before = os.stat(path)
+    data = path.read_bytes()
+    at = data.index(b"## Steps")
+    path.write_bytes(data[:at] + b"TODO(sopdocs)" + data[at + len(b"TODO(sopdocs)"):])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    return after

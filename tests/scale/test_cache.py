@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lintkit import SIZE, cache_files, fast, reference
+from lintkit import SIZE, cache_files, edit_keeping_size_and_mtime, fast, reference
 
 from sopdocs.core.config import load_config
 from sopdocs.lint import cache
@@ -415,19 +415,6 @@ def test_a_warm_run_reads_no_unchanged_file(catalog, quick_stats, hashed, counte
     counted.clear()
     assert fast(catalog) == expected
     assert hashed == [] and counted == []
-
-
-def edit_keeping_size_and_mtime(path):
-    """Change one character, keep the size, and set the modification time back: what a
-    same-second edit on a coarse clock looks like (the change time still moves on)."""
-    before = os.stat(path)
-    data = path.read_bytes()
-    at = data.index(b"## Steps")
-    path.write_bytes(data[:at] + b"TODO(sopdocs)" + data[at + len(b"TODO(sopdocs)"):])
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    after = os.stat(path)
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
-    return after
 
 
 def test_a_same_size_edit_with_the_old_mtime_is_seen(catalog, quick_stats, hashed, counted):

@@ -313,7 +313,7 @@ class LintCache:
         files = sorted(self.directory.glob("lint-*.json"), key=_mtime, reverse=True)
         for old in files[KEEP_FILES:]:
             if old != self.path:
-                for path in (old, old.with_suffix(".log"), old.with_suffix(".run")):
+                for path in (old, old.with_suffix(".log"), *old.parent.glob(old.stem + "-*.run")):
                     try:
                         path.unlink()
                     except OSError:

@@ -421,8 +421,8 @@ def _lint_files(
 
     directory = options.cache_dir or cache_dir(config, cwd)
     key = fingerprint(config, memo=directory, trusted_before=time.time_ns() - STAT_SLACK_NS if STAT_TRUSTED else None)
-    record_path = LintCache.file_of(directory, key).with_suffix(snapshot.SUFFIX)
     run_key = snapshot.run_key(key, today, len(files), catalog_checks, document_checks)
+    record_path = snapshot.record_path(directory, key, run_key, names)
     last = snapshot.load(record_path, run_key)
     reused = reuse(last, names, displays, len(files), config, today, catalog_checks, document_checks) if last else None
     if reused is not None and reused.findings is not None:

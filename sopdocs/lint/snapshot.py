@@ -1,8 +1,9 @@
 """The last run, reused: a lint that repeats with the same configuration, date and files
 looks again only at the files that changed.
 
-After a `sopdocs lint` through the cache (:mod:`sopdocs.lint.fast`), ``lint-<key>.run``
-beside the cache's main file records what the run saw and found: each file's path,
+After a `sopdocs lint` through the cache (:mod:`sopdocs.lint.fast`), a record
+``lint-<fingerprint>-<run>.run`` beside the cache's main file (one per list of files and
+options; the newest ``KEEP`` are kept) records what the run saw and found: each file's path,
 shown path, stat row (when it could be trusted: see ``fast.STAT_SLACK_NS``), SHA-256 and
 id, the findings of each file, and every local link target it checked with whether it
 existed. The next run with the same *run key* (the cache fingerprint, the date, the
@@ -39,13 +40,23 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-SUFFIX = ".run"
+# Records kept per cache fingerprint: one per list of files and options linted (the
+# whole catalog, the pre-commit hook's catalog-wide run, a directory, ...).
+KEEP = 8
 
 
 def run_key(fingerprint: str, today: dt.date, reported: int, catalog_checks: bool, document_checks: bool) -> str:
     """What besides the files a run's findings depend on."""
     parts = [FORMAT, fingerprint, today.isoformat(), reported, catalog_checks, document_checks]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def record_path(directory: Path, fingerprint: str, key: str, names: list[str]) -> Path:
+    """Where the record of a run with this cache ``fingerprint``, run ``key`` and list of
+    files lives: ``lint-<fingerprint>-<run>.run``, so that runs over other files (a
+    pre-commit hook's few files, then the whole catalog) do not replace each other's."""
+    digest = hashlib.sha256(key.encode() + b"\0" + "\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+    return directory / f"lint-{fingerprint[:20]}-{digest[:16]}.run"
 
 
 @dataclass
@@ -107,7 +118,21 @@ def save(path: Path, run: Run) -> None:
     try:
         atomic_write(path, run.dump())
     except OSError:
-        pass
+        return
+    prefix = path.name.rsplit("-", 1)[0]  # lint-<fingerprint>
+    records = sorted(path.parent.glob(prefix + "-*.run"), key=_mtime, reverse=True)
+    for old in records[KEEP:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def entry_id(entry: dict[str, Any]) -> str | None:

@@ -210,7 +210,7 @@ def test_another_date_is_another_run(catalog, counted, reused):
     assert counted["parsed"] == []  # the cache still has every file
     assert later == reference(catalog, today="2027-09-01")
     assert fast(catalog) == reference(catalog)
-    assert reused[-1] is False  # the record is the 2027 one now
+    assert reused[-1] is True  # each date has its record
 
 
 def test_a_touched_file_is_hashed_not_parsed(catalog, counted, reused):
@@ -274,6 +274,27 @@ def test_naming_one_file_keeps_the_catalog_checks(catalog, counted, reused):
     edit(one, "## Steps", "Context.\n\n## Steps")
     assert fast(catalog, paths=paths) == reference(catalog, paths=paths)
     assert reused[-1] is True
+
+
+def test_a_run_over_other_files_keeps_its_own_record(catalog, counted, reused):
+    """A pre-commit hook lints a few files, then the whole catalog is linted again: each
+    has its record, neither replaces the other's."""
+    warm(catalog, counted)
+    few = sops(catalog)[100:102]
+    assert fast(catalog, paths=few, catalog_checks=False) == reference(catalog, paths=few, catalog_checks=False)
+    assert len(records(catalog)) == 2
+    assert fast(catalog) == reference(catalog)
+    assert reused[-1] is True
+    assert fast(catalog, paths=few, catalog_checks=False) == reference(catalog, paths=few, catalog_checks=False)
+    assert reused[-1] is True
+    assert counted["parsed"] == []
+
+
+def test_records_do_not_pile_up(catalog, counted):
+    fast(catalog)
+    for index in range(snapshot.KEEP + 3):
+        fast(catalog, paths=[sops(catalog)[index]], catalog_checks=False)
+    assert len(records(catalog)) == snapshot.KEEP
 
 
 @pytest.mark.parametrize(

@@ -430,6 +430,8 @@ def _lint_files(
             LintCache(directory, key, read=False).add(reused.fresh)
         if reused.changed:
             snapshot.save(record_path, reused.run)
+        else:
+            snapshot.used(record_path)
         return LintResult(findings=reused.findings, files=displays[: len(files)], documents=[])
 
     _check_rules(config)

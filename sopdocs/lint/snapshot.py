@@ -3,7 +3,7 @@ looks again only at the files that changed.
 
 After a `sopdocs lint` through the cache (:mod:`sopdocs.lint.fast`), a record
 ``lint-<fingerprint>-<run>.run`` beside the cache's main file (one per list of files and
-options; the newest ``KEEP`` are kept) records what the run saw and found: each file's path,
+options; the ``KEEP`` last used are kept) records what the run saw and found: each file's path,
 shown path, stat row (when it could be trusted: see ``fast.STAT_SLACK_NS``), SHA-256 and
 id, the findings of each file, and every local link target it checked with whether it
 existed. The next run with the same *run key* (the cache fingerprint, the date, the
@@ -42,7 +42,7 @@ from typing import Any
 FORMAT = 1
 # Records kept per cache fingerprint: one per list of files and options linted (the
 # whole catalog, the pre-commit hook's catalog-wide run, a directory, ...).
-KEEP = 8
+KEEP = 6
 
 
 def run_key(fingerprint: str, today: dt.date, reported: int, catalog_checks: bool, document_checks: bool) -> str:
@@ -126,6 +126,14 @@ def save(path: Path, run: Run) -> None:
             old.unlink()
         except OSError:
             pass
+
+
+def used(path: Path) -> None:
+    """Mark a record as just used (the newest ``KEEP`` by modification time are kept)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 def _mtime(path: Path) -> float:

@@ -14,6 +14,7 @@ from sopdocs.site.html import attr, esc, md_text
 from sopdocs.site.model import Entry, Site
 from sopdocs.site.placeholders import join_page
 from sopdocs.site.reliability import RELIABILITY_SRC, reliability_page
+from sopdocs.site.search import filters as search_filters_of
 from sopdocs.site.urls import directory_of, owner_src, relative, tag_src
 
 ASSET_DIR = "assets/sopdocs"
@@ -203,16 +204,30 @@ def _search_script(here: str) -> str:
     return f'<script src="{attr(relative(here, f"{ASSET_DIR}/{SEARCH_SCRIPT}"))}"></script>'
 
 
+def search_filters(site: Site) -> dict[str, dict[str, int]]:
+    """For each filter of the search index, how many SOPs have each value: what
+    Pagefind's ``filters()`` answers, known when the site is built. The Search page
+    carries it, so its filters show without fetching every filter chunk of the index
+    (61 KiB at 5,000 SOPs, and Pagefind then counts filter values on every search); a
+    chunk is fetched when a reader picks a value of its filter."""
+    counts: dict[str, Counter[str]] = {}
+    for entry in site.entries:
+        for key, values in search_filters_of(entry).items():
+            counts.setdefault(key, Counter()).update(set(values))
+    return {key: dict(sorted(found.items())) for key, found in sorted(counts.items())}
+
+
 def search_page(site: Site) -> str:
     """A light page with only the search box: on a large catalog it opens at once,
     where the catalog page first has to load its table of every SOP."""
     here = site.page_url(SEARCH_SRC)
+    filters = json.dumps(search_filters(site), separators=(",", ":"))
     return join_page(
         [
             "# Search",
             "",
             f'<div class="sop-search-page" data-pagefind-ignore="all" data-sop-root="{attr(relative(here, ""))}" data-sop-autofocus>'
-            '<div class="sop-search" data-sop-search><noscript>Search needs JavaScript; the catalog page lists every SOP.</noscript></div>'
+            f'<div class="sop-search" data-sop-search data-sop-filters="{attr(filters)}"><noscript>Search needs JavaScript; the catalog page lists every SOP.</noscript></div>'
             f"{_search_script(here)}"
             "<p class=\"sop-meta\">Finds SOPs by title, id, owner, tag, layer, status, and any word of their steps, "
             "commands, preconditions and rollback.</p></div>",

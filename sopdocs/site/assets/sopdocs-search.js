@@ -13,6 +13,10 @@
   var SCRIPT_URL = document.currentScript ? document.currentScript.src : window.location.href;
   var ROOT = new URL("../../", SCRIPT_URL); /* this script is assets/sopdocs/sopdocs-search.js */
   var PAGE_SIZE = 10;
+  /* A search starts once the keys pause this long: fast typing (or a paste replayed key
+     by key) makes one search, not one per key, while a reader's usual 100-200 ms between
+     keys gets results after every key. 80 ms cost the last key 40 ms more for nothing. */
+  var TYPING_PAUSE_MS = 40;
   var DAY = 86400000;
   var STALE = {
     "current": "Current",
@@ -143,30 +147,39 @@
       return filters;
     }
 
+    var filtersShown = false;
+    function showFilters(available) {
+      if (!filterBox || filtersShown) { return; }
+      filtersShown = true;
+      FILTERS.forEach(function (pair) {
+        var values = Object.keys(available[pair[0]] || {}).sort(function (a, b) { return a.localeCompare(b); });
+        if (!values.length) { return; }
+        var label = el("label", "sop-filter");
+        label.appendChild(document.createTextNode(pair[1] + " "));
+        var select = el("select");
+        select.setAttribute("data-sop-search-filter", pair[0]);
+        select.appendChild(el("option", "", "All")).value = "";
+        values.forEach(function (value) {
+          var option = el("option", "", (pair[0] === "status" ? STATUS[value] || value : value) + " (" + available[pair[0]][value] + ")");
+          option.value = value;
+          select.appendChild(option);
+        });
+        select.addEventListener("change", function () { search(); });
+        selects[pair[0]] = select;
+        label.appendChild(select);
+        filterBox.appendChild(label);
+      });
+    }
+
+    /* The Search page carries its filters' values and counts (written when the site is
+       built): they show at once, and no filter chunk of the index is fetched until a
+       reader picks a value. Without them, ask the engine (every filter chunk). */
+    if (options.filterValues) { showFilters(options.filterValues); }
     var filtersAsked = false;
     function setupFilters(pf) {
-      if (!filterBox || filtersAsked) { return; }
+      if (!filterBox || filtersShown || filtersAsked) { return; }
       filtersAsked = true;
-      Promise.resolve(pf.filters()).then(function (available) {
-        FILTERS.forEach(function (pair) {
-          var values = Object.keys(available[pair[0]] || {}).sort(function (a, b) { return a.localeCompare(b); });
-          if (!values.length) { return; }
-          var label = el("label", "sop-filter");
-          label.appendChild(document.createTextNode(pair[1] + " "));
-          var select = el("select");
-          select.setAttribute("data-sop-search-filter", pair[0]);
-          select.appendChild(el("option", "", "All")).value = "";
-          values.forEach(function (value) {
-            var option = el("option", "", (pair[0] === "status" ? STATUS[value] || value : value) + " (" + available[pair[0]][value] + ")");
-            option.value = value;
-            select.appendChild(option);
-          });
-          select.addEventListener("change", function () { search(); });
-          selects[pair[0]] = select;
-          label.appendChild(select);
-          filterBox.appendChild(label);
-        });
-      });
+      Promise.resolve(pf.filters()).then(showFilters);
     }
 
     function showMore() {
@@ -227,7 +240,7 @@
 
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(search, 80);
+      timer = window.setTimeout(search, TYPING_PAUSE_MS);
       /* Meanwhile, fetch the index chunks the query needs (Pagefind's preload). */
       var query = input.value.trim();
       if (query && enginePromise) {
@@ -333,7 +346,9 @@
     container.appendChild(label);
     container.appendChild(input);
     container.appendChild(panel);
-    var box = new SearchBox(input, panel, { filters: true });
+    var values = null;
+    try { values = JSON.parse(container.getAttribute("data-sop-filters") || "null"); } catch (error) { values = null; }
+    var box = new SearchBox(input, panel, { filters: true, filterValues: values });
     engine().catch(function (error) {
       var note = el("p", "sop-search-note", error.message);
       container.insertBefore(note, panel);

@@ -11,6 +11,7 @@
   if (window.sopdocsSearch) { window.sopdocsSearch(); return; }
 
   var SCRIPT_URL = document.currentScript ? document.currentScript.src : window.location.href;
+  var PRELOAD = !!(document.currentScript && document.currentScript.hasAttribute("data-sop-search-preload"));
   var ROOT = new URL("../../", SCRIPT_URL); /* this script is assets/sopdocs/sopdocs-search.js */
   var PAGE_SIZE = 10;
   /* A search starts once the keys pause this long: fast typing (or a paste replayed key
@@ -51,6 +52,16 @@
       });
     }
     return enginePromise;
+  }
+
+  /* Get the engine ready for a first search: Pagefind's WebAssembly and metadata, or the
+     whole offline index from disk. */
+  function warm() {
+    return engine().then(function (pf) {
+      if (pf === window.sopdocsOfflineEngine && pf.preload) { pf.preload(); }
+      else if (pf.init) { pf.init(); }
+      return pf;
+    });
   }
 
   /* --- results ------------------------------------------------------------------------ */
@@ -248,11 +259,7 @@
       }
     });
     input.addEventListener("focus", function () {
-      engine().then(function (pf) {
-        if (pf === window.sopdocsOfflineEngine && pf.preload) { pf.preload(); } /* the whole index, from disk */
-        else if (pf.init) { pf.init(); } /* Pagefind: its WebAssembly and metadata, before the first key */
-        setupFilters(pf);
-      }, function () { /* reported on search */ });
+      warm().then(setupFilters, function () { /* reported on search */ });
     });
     more.addEventListener("click", function () {
       var next = shown;
@@ -366,4 +373,5 @@
 
   window.sopdocsSearch = setupAll;
   setupAll();
+  if (PRELOAD) { warm().catch(function () { /* reported on search */ }); }
 })();

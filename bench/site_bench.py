@@ -42,6 +42,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -422,7 +423,7 @@ def search_sites(sites: dict[str, Path], queries: list[str], repeat: int, pages:
 
 
 def search_sites_table(runs: list[dict]) -> str:
-    """Per site, page and query: min-max over the rounds."""
+    """Per site, page and query: the range over the rounds (the median first, from three rounds on)."""
     rows = [
         "| site | page | query | last key → first result | same, page clock, whole query | first key → first result | /pagefind/ KiB | of which before typing | fragments KiB | index chunks KiB | matches (shown) |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -431,15 +432,16 @@ def search_sites_table(runs: list[dict]) -> str:
     for run in runs:
         groups.setdefault((run["page"], run["query"], run["site"]), []).append(run)
 
-    def span(values: list[float], fmt: str) -> str:
+    def span(values: list[float], fmt: str, median: bool = False) -> str:
         low, high = min(values), max(values)
-        return format(low, fmt) if format(low, fmt) == format(high, fmt) else f"{format(low, fmt)}–{format(high, fmt)}"
+        text = format(low, fmt) if format(low, fmt) == format(high, fmt) else f"{format(low, fmt)}–{format(high, fmt)}"
+        return f"{format(statistics.median(values), fmt)} ({text})" if median and len(values) > 2 else text
 
     for (page, query, site), group in sorted(groups.items()):
         rows.append(
-            f"| {site} | `{page}` | `{query}` | {span([r['last_key_to_first_result_s'] for r in group], '.2f')} s | "
-            f"{span([r['page_last_key_to_query_result_s'] or 0 for r in group], '.2f')} s | "
-            f"{span([r['type_to_first_result_s'] for r in group], '.2f')} s | {span([r['pagefind_bytes'] / 1024 for r in group], '.0f')} | "
+            f"| {site} | `{page}` | `{query}` | {span([r['last_key_to_first_result_s'] for r in group], '.2f', True)} s | "
+            f"{span([r['page_last_key_to_query_result_s'] or 0 for r in group], '.2f', True)} s | "
+            f"{span([r['type_to_first_result_s'] for r in group], '.2f')} s | {span([r['pagefind_bytes'] / 1024 for r in group], '.0f', True)} | "
             f"{span([r['pagefind_bytes_before_typing'] / 1024 for r in group], '.0f')} | "
             f"{span([r['pagefind_bytes_by_kind'].get('fragments', 0) / 1024 for r in group], '.0f')} | "
             f"{span([r['pagefind_bytes_by_kind'].get('index_chunks', 0) / 1024 for r in group], '.0f')} | "

@@ -45,8 +45,12 @@
         throw new Error("Search from disk needs a copy built with `sopdocs build --offline`. The catalog's filter works in any copy.");
       });
     } else {
+      /* noWorker: Pagefind on the page's own thread, not in its web worker. The worker's
+         script is 41 KiB more to fetch before the first search, and posting every result
+         to and from it made the first result later, not sooner (site_bench, 5,000 SOPs:
+         bench/README.md); one search takes some tens of milliseconds. */
       enginePromise = import(new URL("pagefind/pagefind.js", ROOT).href).then(function (pagefind) {
-        return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname })).then(function () { return pagefind; });
+        return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname, noWorker: true })).then(function () { return pagefind; });
       }).catch(function () {
         throw new Error("The search index was not found: build the site with `sopdocs build`. The catalog's filter still works.");
       });
@@ -230,6 +234,9 @@
         return pf.search(query || null, { filters: filters });
       }).then(function (found) {
         if (mine !== sequence || !found) { return; }
+        /* Keys pressed since this search started: the search of the longer query is on
+           its way; fetching this one's results would only be thrown away. */
+        if (input.value.trim() !== query) { return; }
         results = found.results || [];
         shown = 0;
         list.textContent = "";

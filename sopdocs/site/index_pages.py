@@ -201,7 +201,7 @@ def _search_script(here: str, preload: bool = False) -> str:
     """The search script, early in the page: it sets up the header's search box (and the
     Search page's) while the rest of the page (the catalog's table of every SOP) is still
     loading, so search works at once. With ``preload`` it also loads the search engine
-    (Pagefind's script, WebAssembly and metadata: about 190 KiB at 5,000 SOPs) at once,
+    (Pagefind's script, WebAssembly and metadata: about 150 KiB at 5,000 SOPs) at once,
     while the browser still reads the page, instead of when the box gets the focus: on
     the catalog page, where a reader clicks the box and types before that would be done."""
     src = attr(relative(here, f"{ASSET_DIR}/{SEARCH_SCRIPT}"))

@@ -376,6 +376,23 @@ def test_the_catalog_page_loads_the_search_engine_before_the_box_is_used(new_tab
     other.assert_clean()
 
 
+def test_a_first_search_fetches_what_it_shows_and_no_more(new_tab):
+    """The first search from the catalog page fetches Pagefind's script (not its web
+    worker's too), the index chunks of its words, no filter chunk, and one fragment per
+    result shown."""
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    tab.page.locator(SEARCH_INPUT).fill(sitekit.QUOKKA_WORD)  # one input event: one search
+    links = results_for(tab.page, sitekit.QUOKKA_WORD)
+    assert f"/{sitekit.QUOKKA_ID}/" in links
+    tab.page.wait_for_load_state("networkidle")
+    fetched = [url.rsplit("/pagefind/", 1)[1] for url in tab.requests if "/pagefind/" in url]
+    assert "pagefind.js" in fetched and "pagefind-worker.js" not in fetched, fetched
+    assert not [name for name in fetched if name.endswith(".pf_filter")], fetched
+    assert len([name for name in fetched if name.endswith(".pf_fragment")]) == len(links), fetched
+    tab.assert_clean()
+
+
 def test_search_box_is_set_up_while_the_catalog_is_still_loading(new_tab):
     """On a large catalog the table takes seconds to load: the search script runs before
     it, while the document is still loading, and puts the box in the header."""

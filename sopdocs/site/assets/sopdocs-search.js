@@ -380,5 +380,7 @@
 
   window.sopdocsSearch = setupAll;
   setupAll();
-  if (PRELOAD) { warm().catch(function () { /* reported on search */ }); }
+  /* The catalog page loads Pagefind at once (a copy from disk loads its whole offline
+     index only when a box is used). */
+  if (PRELOAD && window.location.protocol !== "file:") { warm().catch(function () { /* reported on search */ }); }
 })();

@@ -25,6 +25,14 @@ process, which waits for it) is therefore included, as a max and not as a sum. T
 wrapper also samples /proc every 0.1 s to record each descendant's own peak (VmHWM) and the
 largest sum of RSS over the tree, which shows which process the peak belongs to.
 
+--search-sites LABEL=DIR,... runs only the search part (e) over sites already built, e.g.
+one built by this checkout and one by another (`python -m sopdocs build` with another
+PYTHONPATH): in each of --repeat rounds every page, query and site once, the sites'
+order alternating, each in a fresh browser context; --queries sets the queries. It
+also reports, on the page's own clock, the time from the last keydown to the first
+result of the whole query (a prefix's results do not count), and writes
+bench/out/site_search_results.json.
+
 --profile additionally runs the plugin build and the baseline build in-process at the
 largest size, with timers around the sopdocs plugin's phases and MkDocs' per-page phases
 (SOP pages, generated owner/tag pages, the catalog/owners/tags index pages), and writes
@@ -435,7 +443,7 @@ def search_sites_table(runs: list[dict]) -> str:
     def span(values: list[float], fmt: str, median: bool = False) -> str:
         low, high = min(values), max(values)
         text = format(low, fmt) if format(low, fmt) == format(high, fmt) else f"{format(low, fmt)}–{format(high, fmt)}"
-        return f"{format(statistics.median(values), fmt)} ({text})" if median and len(values) > 2 else text
+        return f"{format(statistics.median(values), fmt)} ({text})" if median and len(values) > 2 and low != high else text
 
     for (page, query, site), group in sorted(groups.items()):
         rows.append(

@@ -16,7 +16,7 @@
   var PAGE_SIZE = 10;
   /* A search starts once the keys pause this long: fast typing (or a paste replayed key
      by key) makes one search, not one per key, while a reader's usual 100-200 ms between
-     keys gets results after every key. 80 ms cost the last key 40 ms more for nothing. */
+     keys gets results after every key. (It was 80 ms: 40 ms more after every last key.) */
   var TYPING_PAUSE_MS = 40;
   var DAY = 86400000;
   var STALE = {
@@ -46,9 +46,9 @@
       });
     } else {
       /* noWorker: Pagefind on the page's own thread, not in its web worker. The worker's
-         script is 41 KiB more to fetch before the first search, and posting every result
-         to and from it made the first result later, not sooner (site_bench, 5,000 SOPs:
-         bench/README.md); one search takes some tens of milliseconds. */
+         script is 41 KiB more to fetch before the first search, and with it the first
+         result came no sooner (site_bench at 5,000 SOPs: bench/README.md); a search takes
+         some tens of milliseconds. */
       enginePromise = import(new URL("pagefind/pagefind.js", ROOT).href).then(function (pagefind) {
         return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname, noWorker: true })).then(function () { return pagefind; });
       }).catch(function () {

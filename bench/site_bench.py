@@ -28,7 +28,8 @@ largest sum of RSS over the tree, which shows which process the peak belongs to.
 --search-sites LABEL=DIR,... runs only the search part (e) over sites already built, e.g.
 one built by this checkout and one by another (`python -m sopdocs build` with another
 PYTHONPATH): in each of --repeat rounds every page, query and site once, the sites'
-order alternating, each in a fresh browser context; --queries sets the queries. It
+order alternating, each in a fresh browser context; --queries sets the queries;
+--after-load types only once the page has loaded and its network is idle. It
 also reports, on the page's own clock, the time from the last keydown to the first
 result of the whole query (a prefix's results do not count), and writes
 bench/out/site_search_results.json.
@@ -321,7 +322,7 @@ new MutationObserver(function () {
 """
 
 
-def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
+def search_one(browser, url: str, query: str, timeout_ms: int = 60_000, after_load: bool = False) -> dict:
     context = browser.new_context()
     page = context.new_page()
     page.add_init_script(PAGE_CLOCK)
@@ -336,6 +337,8 @@ def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
     box = page.locator(selector).first
     t_input = time.perf_counter()
     before_typing = len(responses)
+    if after_load:  # a reader who types once the page has loaded (and gone quiet)
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
     page.evaluate("q => { window.__sopBench.query = q; }", query)
     box.click()
     t0 = time.perf_counter()
@@ -400,7 +403,7 @@ def search_bench(site: Path, queries: list[str]) -> list[dict]:
             browser.close()
 
 
-def search_sites(sites: dict[str, Path], queries: list[str], repeat: int, pages: tuple[str, ...] = ("", "search/")) -> list[dict]:
+def search_sites(sites: dict[str, Path], queries: list[str], repeat: int, pages: tuple[str, ...] = ("", "search/"), after_load: bool = False) -> list[dict]:
     """The search part alone over sites already built (``--search-sites``): for each
     round, page and query, every site once, the order of the sites alternating between
     rounds, each in a fresh browser context (cold cache). One server per site."""
@@ -418,7 +421,7 @@ def search_sites(sites: dict[str, Path], queries: list[str], repeat: int, pages:
                 for path in pages:
                     for query in queries:
                         for label in order:
-                            run = {**search_one(browser, bases[label] + path, query), "page": path or "/", "site": label, "round": round_ + 1}
+                            run = {**search_one(browser, bases[label] + path, query, after_load=after_load), "page": path or "/", "site": label, "round": round_ + 1}
                             runs.append(run)
                             print(f"  round {round_ + 1} {label:>10} {run['page']:<8} {query:<20} last key -> result "
                                   f"{run['last_key_to_first_result_s']:.3f} s (page clock, whole query: {run['page_last_key_to_query_result_s'] or 0:.3f} s), {run['pagefind_bytes'] / 1024:.0f} KiB "
@@ -744,6 +747,8 @@ def main(argv: list[str] | None = None) -> int:
                              "every site in each round, interleaved; --repeat rounds; no build")
     parser.add_argument("--queries", default="team-data-platform,kubectl",
                         help="with --search-sites: comma-separated queries (default: %(default)s)")
+    parser.add_argument("--after-load", action="store_true",
+                        help="with --search-sites: type only once the page has loaded and its network is idle")
     args = parser.parse_args(argv)
     if args.search_sites:
         return main_search_sites(args)
@@ -806,7 +811,7 @@ def main_search_sites(args: argparse.Namespace) -> int:
     queries = [q for q in args.queries.split(",") if q]
     OUT.mkdir(parents=True, exist_ok=True)
     info = machine()
-    runs = search_sites(sites, queries, args.repeat)
+    runs = search_sites(sites, queries, args.repeat, after_load=args.after_load)
     (OUT / "site_search_results.json").write_text(
         json.dumps({"machine": info, "sites": {k: str(v) for k, v in sites.items()}, "runs": runs}, indent=2), encoding="utf-8"
     )

@@ -25,6 +25,15 @@ process, which waits for it) is therefore included, as a max and not as a sum. T
 wrapper also samples /proc every 0.1 s to record each descendant's own peak (VmHWM) and the
 largest sum of RSS over the tree, which shows which process the peak belongs to.
 
+--search-sites LABEL=DIR,... runs only the search part (e) over sites already built, e.g.
+one built by this checkout and one by another (`python -m sopdocs build` with another
+PYTHONPATH): in each of --repeat rounds every page, query and site once, the sites'
+order alternating, each in a fresh browser context; --queries sets the queries;
+--after-load types only once the page has loaded and its network is idle. It
+also reports, on the page's own clock, the time from the last keydown to the first
+result of the whole query (a prefix's results do not count), and writes
+bench/out/site_search_results.json.
+
 --profile additionally runs the plugin build and the baseline build in-process at the
 largest size, with timers around the sopdocs plugin's phases and MkDocs' per-page phases
 (SOP pages, generated owner/tag pages, the catalog/owners/tags index pages), and writes
@@ -42,6 +51,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -292,9 +302,30 @@ def _kind(path: str) -> str:
     return "other"
 
 
-def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
+# On the page's own clock: when each key went down, and when the first result of the
+# whole query (its message names the query, not a prefix's) was in the document.
+PAGE_CLOCK = """
+window.__sopBench = {keys: [], first: null, query: null};
+document.addEventListener("keydown", function () { window.__sopBench.keys.push(performance.now()); }, true);
+new MutationObserver(function () {
+  var b = window.__sopBench;
+  if (b.first !== null || b.query === null) { return; }
+  var messages = document.querySelectorAll(".sop-search-message");
+  for (var i = 0; i < messages.length; i++) {
+    var panel = messages[i].parentNode;
+    if (messages[i].textContent.indexOf("\u201c" + b.query + "\u201d") >= 0 && panel.querySelector(".sop-result")) {
+      b.first = performance.now();
+      return;
+    }
+  }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
+
+def search_one(browser, url: str, query: str, timeout_ms: int = 60_000, after_load: bool = False) -> dict:
     context = browser.new_context()
     page = context.new_page()
+    page.add_init_script(PAGE_CLOCK)
     responses: list = []
     page.on("response", lambda r: responses.append(r) if "/pagefind/" in r.url else None)
     t_open = time.perf_counter()
@@ -306,6 +337,9 @@ def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
     box = page.locator(selector).first
     t_input = time.perf_counter()
     before_typing = len(responses)
+    if after_load:  # a reader who types once the page has loaded (and gone quiet)
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    page.evaluate("q => { window.__sopBench.query = q; }", query)
     box.click()
     t0 = time.perf_counter()
     box.press_sequentially(query)
@@ -318,6 +352,8 @@ def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
     # When the browser had the whole page parsed (DOMContentLoaded), on its own clock.
     dom_s = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd") / 1000
+    clock = page.evaluate("window.__sopBench")
+    page_last_key_s = (clock["first"] - clock["keys"][-1]) / 1000 if clock["first"] is not None and clock["keys"] else None
     results = page.locator(".sop-result").count()
     panel = "[data-sop-search]" if selector.startswith("[data-sop-search]") else "#sop-hsearch-panel"
     found = page.locator(f"{panel} .sop-search-message")
@@ -342,6 +378,8 @@ def search_one(browser, url: str, query: str, timeout_ms: int = 60_000) -> dict:
         "typing_s": t_typed - t0,
         "type_to_first_result_s": t_result - t0,
         "last_key_to_first_result_s": max(0.0, t_result - t_typed),
+        # The browser's clock: last keydown -> the first result of the whole query.
+        "page_last_key_to_query_result_s": page_last_key_s,
         "type_to_first_title_s": t_title - t0,
         "results_shown": results,
         "matches": int(m.group(1)) if (m := re.match(r"\s*(\d+)", message or "")) else None,
@@ -363,6 +401,64 @@ def search_bench(site: Path, queries: list[str]) -> list[dict]:
             return [{**search_one(browser, base + path, q), "page": path or "/"} for path in ("", "search/") for q in queries]
         finally:
             browser.close()
+
+
+def search_sites(sites: dict[str, Path], queries: list[str], repeat: int, pages: tuple[str, ...] = ("", "search/"), after_load: bool = False) -> list[dict]:
+    """The search part alone over sites already built (``--search-sites``): for each
+    round, page and query, every site once, the order of the sites alternating between
+    rounds, each in a fresh browser context (cold cache). One server per site."""
+    from contextlib import ExitStack
+
+    from playwright.sync_api import sync_playwright
+
+    runs = []
+    with ExitStack() as stack, sync_playwright() as pw:
+        bases = {label: stack.enter_context(Server(site)) for label, site in sites.items()}
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for round_ in range(repeat):
+                order = list(bases) if round_ % 2 == 0 else list(reversed(bases))
+                for path in pages:
+                    for query in queries:
+                        for label in order:
+                            run = {**search_one(browser, bases[label] + path, query, after_load=after_load), "page": path or "/", "site": label, "round": round_ + 1}
+                            runs.append(run)
+                            print(f"  round {round_ + 1} {label:>10} {run['page']:<8} {query:<20} last key -> result "
+                                  f"{run['last_key_to_first_result_s']:.3f} s (page clock, whole query: {run['page_last_key_to_query_result_s'] or 0:.3f} s), {run['pagefind_bytes'] / 1024:.0f} KiB "
+                                  f"({run['pagefind_bytes_before_typing'] / 1024:.0f} before typing) "
+                                  + " ".join(f"{k}={v / 1024:.0f}" for k, v in sorted(run["pagefind_bytes_by_kind"].items())),
+                                  file=sys.stderr, flush=True)
+        finally:
+            browser.close()
+    return runs
+
+
+def search_sites_table(runs: list[dict]) -> str:
+    """Per site, page and query: the range over the rounds (the median first, from three rounds on)."""
+    rows = [
+        "| site | page | query | last key → first result | same, page clock, whole query | first key → first result | /pagefind/ KiB | of which before typing | fragments KiB | index chunks KiB | matches (shown) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    groups: dict[tuple, list[dict]] = {}
+    for run in runs:
+        groups.setdefault((run["page"], run["query"], run["site"]), []).append(run)
+
+    def span(values: list[float], fmt: str, median: bool = False) -> str:
+        low, high = min(values), max(values)
+        text = format(low, fmt) if format(low, fmt) == format(high, fmt) else f"{format(low, fmt)}–{format(high, fmt)}"
+        return f"{format(statistics.median(values), fmt)} ({text})" if median and len(values) > 2 and low != high else text
+
+    for (page, query, site), group in sorted(groups.items()):
+        rows.append(
+            f"| {site} | `{page}` | `{query}` | {span([r['last_key_to_first_result_s'] for r in group], '.2f', True)} s | "
+            f"{span([r['page_last_key_to_query_result_s'] or 0 for r in group], '.2f', True)} s | "
+            f"{span([r['type_to_first_result_s'] for r in group], '.2f')} s | {span([r['pagefind_bytes'] / 1024 for r in group], '.0f', True)} | "
+            f"{span([r['pagefind_bytes_before_typing'] / 1024 for r in group], '.0f')} | "
+            f"{span([r['pagefind_bytes_by_kind'].get('fragments', 0) / 1024 for r in group], '.0f')} | "
+            f"{span([r['pagefind_bytes_by_kind'].get('index_chunks', 0) / 1024 for r in group], '.0f')} | "
+            f"{group[0]['matches']} ({group[0]['results_shown']}) |"
+        )
+    return "\n".join(rows)
 
 
 def pick_queries(files: list[Path]) -> list[str]:
@@ -646,7 +742,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the projects and sites under bench/out/site-N/")
     parser.add_argument("--repeat", type=int, default=1, metavar="R",
                         help="build each project R times, interleaved; report the best of each (default: %(default)s)")
+    parser.add_argument("--search-sites", metavar="LABEL=DIR,...",
+                        help="only the search part, over sites already built (e.g. main=/tmp/a/site,new=/tmp/b/site): "
+                             "every site in each round, interleaved; --repeat rounds; no build")
+    parser.add_argument("--queries", default="team-data-platform,kubectl",
+                        help="with --search-sites: comma-separated queries (default: %(default)s)")
+    parser.add_argument("--after-load", action="store_true",
+                        help="with --search-sites: type only once the page has loaded and its network is idle")
     args = parser.parse_args(argv)
+    if args.search_sites:
+        return main_search_sites(args)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
     logs = OUT / "site_logs"
@@ -693,6 +798,24 @@ def main(argv: list[str] | None = None) -> int:
         for name, run in ((k, v) for k, v in profile_result.items() if k != "file"):
             top = sorted(run["timers"].items(), key=lambda kv: -kv[1])[:6]
             print(f"- {name}: total {run['total_s']:.1f} s; " + "; ".join(f"{k} {v:.1f} s" for k, v in top))
+    return 0
+
+
+def main_search_sites(args: argparse.Namespace) -> int:
+    sites = {}
+    for item in args.search_sites.split(","):
+        label, sep, directory = item.partition("=")
+        if not sep or not (Path(directory) / "pagefind" / "pagefind.js").is_file():
+            sys.exit(f"site_bench: --search-sites wants LABEL=DIR with a built site in DIR (DIR/pagefind/pagefind.js), not {item!r}")
+        sites[label] = Path(directory)
+    queries = [q for q in args.queries.split(",") if q]
+    OUT.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    runs = search_sites(sites, queries, args.repeat, after_load=args.after_load)
+    (OUT / "site_search_results.json").write_text(
+        json.dumps({"machine": info, "sites": {k: str(v) for k, v in sites.items()}, "runs": runs}, indent=2), encoding="utf-8"
+    )
+    print(search_sites_table(runs))
     return 0
 
 

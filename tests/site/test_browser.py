@@ -326,30 +326,70 @@ def filter_groups(page) -> list[str]:
     return sorted(page.eval_on_selector_all("[data-sop-search-filter]", "els => els.map(e => e.dataset.sopSearchFilter)"))
 
 
-def test_search_filters_appear_whole_when_a_filter_chunk_loads_late(new_tab):
-    """The Search page's filters come from every filter chunk of the index: while one is
-    still loading, search already works and no partial set of filters is shown."""
+def test_search_page_filters_come_with_the_page_and_equal_the_index(new_tab):
+    """The Search page carries its filters' values and counts: they show before any
+    search, the first search fetches no filter chunk of the index (at 5,000 SOPs those
+    are 61 KiB, and Pagefind counts filter values on every search once they are loaded),
+    and they are what Pagefind itself answers. Picking a value fetches its filter."""
     tab = at(new_tab, BUILD_DAY)
-    held = []
-
-    def hold_the_first(route):
-        if not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    tab.context.route("**/pagefind/filter/*.pf_filter", hold_the_first)
+    filter_chunks = []
+    tab.context.route("**/pagefind/filter/*.pf_filter", lambda route: (filter_chunks.append(route.request.url), route.continue_()))
     tab.goto("/search/")
+    assert filter_groups(tab.page) == ["layer", "owner", "status", "tag"]  # before any search
     assert f"/{sitekit.XSS_ID}/" in search(tab.page, "workers", PAGE_INPUT)
-    assert len(held) == 1 and filter_groups(tab.page) == []
-    held[0].continue_()
-    tab.page.wait_for_function("() => document.querySelectorAll('[data-sop-search-filter]').length === 4")
-    assert filter_groups(tab.page) == ["layer", "owner", "status", "tag"]
+    assert filter_chunks == []
+    shown = tab.page.eval_on_selector_all(
+        "[data-sop-search-filter]",
+        "els => Object.fromEntries(els.map(e => [e.dataset.sopSearchFilter, Array.from(e.options).slice(1).map(o => [o.value, o.textContent])]))",
+    )
+    index = tab.page.evaluate("() => import(new URL('/pagefind/pagefind.js', location.href).href).then(pf => pf.filters())")
+    statuses = {"approved": "Approved", "draft": "Draft", "in-review": "In review", "deprecated": "Deprecated", "retired": "Retired"}
+    for key, options in shown.items():
+        assert sorted(value for value, _ in options) == sorted(index[key]), key
+        for value, text in options:
+            assert text == f"{statuses.get(value, value) if key == 'status' else value} ({index[key][value]})"
     tab.page.select_option("select[data-sop-search-filter=owner]", sitekit.QUOKKA_OWNER)
     assert results_for(tab.page, "workers", PAGE_INPUT) == []  # the XSS fixture is not the quokka owner's
+    assert filter_chunks  # fetched for the owner filter only now
     tab.page.locator(PAGE_INPUT).fill("")
     tab.page.locator(PAGE_INPUT).press_sequentially(sitekit.QUOKKA_WORD)
     assert results_for(tab.page, sitekit.QUOKKA_WORD, PAGE_INPUT) == [f"/{sitekit.QUOKKA_ID}/"]
+    tab.assert_clean()
+
+
+def test_the_catalog_page_loads_the_search_engine_before_the_box_is_used(new_tab):
+    """The catalog page is where a responder clicks the box and types at once: Pagefind's
+    WebAssembly and metadata load with the page, not on the first focus. Other pages
+    load them when the box gets the focus."""
+    tab = at(new_tab, BUILD_DAY)
+    with tab.page.expect_request(re.compile(r"/pagefind/.*\.pf_meta$"), timeout=15_000):
+        tab.goto("/")
+    assert tab.page.evaluate("document.activeElement.id") != "sop-hsearch-input"
+    assert not any("/pagefind/fragment/" in url for url in tab.requests)  # nothing searched
+    other = at(new_tab, BUILD_DAY)
+    other.goto("/owners/")
+    other.page.wait_for_load_state("networkidle")
+    assert not any("/pagefind/" in url for url in other.requests)
+    with other.page.expect_request(re.compile(r"/pagefind/.*\.pf_meta$"), timeout=15_000):
+        other.page.locator(SEARCH_INPUT).focus()
+    tab.assert_clean()
+    other.assert_clean()
+
+
+def test_a_first_search_fetches_what_it_shows_and_no_more(new_tab):
+    """The first search from the catalog page fetches Pagefind's script (not its web
+    worker's too), the index chunks of its words, no filter chunk, and one fragment per
+    result shown."""
+    tab = at(new_tab, BUILD_DAY)
+    tab.goto("/")
+    tab.page.locator(SEARCH_INPUT).fill(sitekit.QUOKKA_WORD)  # one input event: one search
+    links = results_for(tab.page, sitekit.QUOKKA_WORD)
+    assert f"/{sitekit.QUOKKA_ID}/" in links
+    tab.page.wait_for_load_state("networkidle")
+    fetched = [url.rsplit("/pagefind/", 1)[1] for url in tab.requests if "/pagefind/" in url]
+    assert "pagefind.js" in fetched and "pagefind-worker.js" not in fetched, fetched
+    assert not [name for name in fetched if name.endswith(".pf_filter")], fetched
+    assert len([name for name in fetched if name.endswith(".pf_fragment")]) == len(links), fetched
     tab.assert_clean()
 
 

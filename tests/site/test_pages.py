@@ -47,3 +47,29 @@ def test_a_small_catalog_shows_every_row():
     assert "Showing 7 of 7</p>" in html
     assert '<p class="sop-more" data-sop-more hidden>' in html
     assert index_pages.NOSCRIPT_ALL_ROWS not in html
+
+
+def test_the_search_page_carries_its_filters_values_and_counts_escaped():
+    """What Pagefind's filters() would answer, in the page: a value counted once per SOP,
+    markup characters replaced as in the index (sopdocs.site.search.filters), and the
+    whole escaped as one attribute."""
+    metas = [
+        {"id": "a", "title": "A", "owner": "team-sre", "tags": ["db", "db", "k8s"], "status": "approved"},
+        {"id": "b", "title": "B", "owner": 'x"><script>alert(1)</script>', "tags": ["db"], "layer": "data"},
+    ]
+    docs = {
+        f"{m['id']}.md": SopDocument(
+            path=Path(f"{m['id']}.md"), display_path=f"{m['id']}.md", meta={**m, "last_reviewed": "2026-10-01"}, front_matter_line=1, sha256=""
+        )
+        for m in metas
+    }
+    site = model.build_site(docs, dt.date(2026, 11, 26), "6 months", 30, title="SOP catalog")
+    hostile = "x\"><script>alert(1)</script>".translate(str.maketrans({c: "_" for c in "&<>\"'`"}))
+    assert index_pages.search_filters(site) == {
+        "layer": {"data": 1},
+        "owner": {"team-sre": 1, hostile: 1},
+        "status": {"approved": 1, "draft": 1},  # b has none: a draft
+        "tag": {"db": 2, "k8s": 1},
+    }
+    html = index_pages.search_page(site)
+    assert "<script>alert" not in html and 'data-sop-filters="{&quot;layer&quot;:{&quot;data&quot;:1}' in html

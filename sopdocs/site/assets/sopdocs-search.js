@@ -11,8 +11,13 @@
   if (window.sopdocsSearch) { window.sopdocsSearch(); return; }
 
   var SCRIPT_URL = document.currentScript ? document.currentScript.src : window.location.href;
+  var PRELOAD = !!(document.currentScript && document.currentScript.hasAttribute("data-sop-search-preload"));
   var ROOT = new URL("../../", SCRIPT_URL); /* this script is assets/sopdocs/sopdocs-search.js */
   var PAGE_SIZE = 10;
+  /* A search starts once the keys pause this long: fast typing (or a paste replayed key
+     by key) makes one search, not one per key, while a reader's usual 100-200 ms between
+     keys gets results after every key. (It was 80 ms: 40 ms more after every last key.) */
+  var TYPING_PAUSE_MS = 40;
   var DAY = 86400000;
   var STALE = {
     "current": "Current",
@@ -40,13 +45,27 @@
         throw new Error("Search from disk needs a copy built with `sopdocs build --offline`. The catalog's filter works in any copy.");
       });
     } else {
+      /* noWorker: Pagefind on the page's own thread, not in its web worker. The worker's
+         script is 41 KiB more to fetch before the first search, and with it the first
+         result came no sooner (site_bench at 5,000 SOPs: bench/README.md); a search takes
+         some tens of milliseconds. */
       enginePromise = import(new URL("pagefind/pagefind.js", ROOT).href).then(function (pagefind) {
-        return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname })).then(function () { return pagefind; });
+        return Promise.resolve(pagefind.options({ baseUrl: ROOT.pathname, noWorker: true })).then(function () { return pagefind; });
       }).catch(function () {
         throw new Error("The search index was not found: build the site with `sopdocs build`. The catalog's filter still works.");
       });
     }
     return enginePromise;
+  }
+
+  /* Get the engine ready for a first search: Pagefind's WebAssembly and metadata, or the
+     whole offline index from disk. */
+  function warm() {
+    return engine().then(function (pf) {
+      if (pf === window.sopdocsOfflineEngine && pf.preload) { pf.preload(); }
+      else if (pf.init) { pf.init(); }
+      return pf;
+    });
   }
 
   /* --- results ------------------------------------------------------------------------ */
@@ -143,30 +162,39 @@
       return filters;
     }
 
+    var filtersShown = false;
+    function showFilters(available) {
+      if (!filterBox || filtersShown) { return; }
+      filtersShown = true;
+      FILTERS.forEach(function (pair) {
+        var values = Object.keys(available[pair[0]] || {}).sort(function (a, b) { return a.localeCompare(b); });
+        if (!values.length) { return; }
+        var label = el("label", "sop-filter");
+        label.appendChild(document.createTextNode(pair[1] + " "));
+        var select = el("select");
+        select.setAttribute("data-sop-search-filter", pair[0]);
+        select.appendChild(el("option", "", "All")).value = "";
+        values.forEach(function (value) {
+          var option = el("option", "", (pair[0] === "status" ? STATUS[value] || value : value) + " (" + available[pair[0]][value] + ")");
+          option.value = value;
+          select.appendChild(option);
+        });
+        select.addEventListener("change", function () { search(); });
+        selects[pair[0]] = select;
+        label.appendChild(select);
+        filterBox.appendChild(label);
+      });
+    }
+
+    /* The Search page carries its filters' values and counts (written when the site is
+       built): they show at once, and no filter chunk of the index is fetched until a
+       reader picks a value. Without them, ask the engine (every filter chunk). */
+    if (options.filterValues) { showFilters(options.filterValues); }
     var filtersAsked = false;
     function setupFilters(pf) {
-      if (!filterBox || filtersAsked) { return; }
+      if (!filterBox || filtersShown || filtersAsked) { return; }
       filtersAsked = true;
-      Promise.resolve(pf.filters()).then(function (available) {
-        FILTERS.forEach(function (pair) {
-          var values = Object.keys(available[pair[0]] || {}).sort(function (a, b) { return a.localeCompare(b); });
-          if (!values.length) { return; }
-          var label = el("label", "sop-filter");
-          label.appendChild(document.createTextNode(pair[1] + " "));
-          var select = el("select");
-          select.setAttribute("data-sop-search-filter", pair[0]);
-          select.appendChild(el("option", "", "All")).value = "";
-          values.forEach(function (value) {
-            var option = el("option", "", (pair[0] === "status" ? STATUS[value] || value : value) + " (" + available[pair[0]][value] + ")");
-            option.value = value;
-            select.appendChild(option);
-          });
-          select.addEventListener("change", function () { search(); });
-          selects[pair[0]] = select;
-          label.appendChild(select);
-          filterBox.appendChild(label);
-        });
-      });
+      Promise.resolve(pf.filters()).then(showFilters);
     }
 
     function showMore() {
@@ -206,6 +234,9 @@
         return pf.search(query || null, { filters: filters });
       }).then(function (found) {
         if (mine !== sequence || !found) { return; }
+        /* Keys pressed since this search started: the search of the longer query is on
+           its way; fetching this one's results would only be thrown away. */
+        if (input.value.trim() !== query) { return; }
         results = found.results || [];
         shown = 0;
         list.textContent = "";
@@ -227,7 +258,7 @@
 
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(search, 80);
+      timer = window.setTimeout(search, TYPING_PAUSE_MS);
       /* Meanwhile, fetch the index chunks the query needs (Pagefind's preload). */
       var query = input.value.trim();
       if (query && enginePromise) {
@@ -235,11 +266,7 @@
       }
     });
     input.addEventListener("focus", function () {
-      engine().then(function (pf) {
-        if (pf === window.sopdocsOfflineEngine && pf.preload) { pf.preload(); } /* the whole index, from disk */
-        else if (pf.init) { pf.init(); } /* Pagefind: its WebAssembly and metadata, before the first key */
-        setupFilters(pf);
-      }, function () { /* reported on search */ });
+      warm().then(setupFilters, function () { /* reported on search */ });
     });
     more.addEventListener("click", function () {
       var next = shown;
@@ -333,7 +360,9 @@
     container.appendChild(label);
     container.appendChild(input);
     container.appendChild(panel);
-    var box = new SearchBox(input, panel, { filters: true });
+    var values = null;
+    try { values = JSON.parse(container.getAttribute("data-sop-filters") || "null"); } catch (error) { values = null; }
+    var box = new SearchBox(input, panel, { filters: true, filterValues: values });
     engine().catch(function (error) {
       var note = el("p", "sop-search-note", error.message);
       container.insertBefore(note, panel);
@@ -351,4 +380,7 @@
 
   window.sopdocsSearch = setupAll;
   setupAll();
+  /* The catalog page loads Pagefind at once (a copy from disk loads its whole offline
+     index only when a box is used). */
+  if (PRELOAD && window.location.protocol !== "file:") { warm().catch(function () { /* reported on search */ }); }
 })();

@@ -110,6 +110,7 @@ def make_site(
     contact_links: dict[str, str] | None = None,
     fallback: dict[str, str] | None = None,
     last_changed: dict[str, dt.date] | None = None,
+    search: bool = True,
 ) -> model.Site:
     """The site of the readable ``docs``. ``fallback``: the ids of SOPs without one
     (model.fallback_ids over every file, readable or not; worked out here if not given)."""
@@ -125,6 +126,7 @@ def make_site(
         use_directory_urls=use_directory_urls,
         metrics=metrics,
         contact_links=contact_links or {},
+        search=search,
     )
 
 
@@ -304,7 +306,10 @@ def build_generated(mkdocs_file: Path, site_dir: str | None, env: dict[str, str]
     # An offline copy as the plugin makes it (its `offline` option, or --offline).
     offline = bool(options.get("offline", False)) or env.get(offline_site.ENV) == "1"
     title = options.get("catalog_title", "SOP catalog")
-    site = make_site(docs, project, day, title, use_directory_urls=not offline, metrics=metrics, contact_links=contact_links(options))
+    site = make_site(
+        docs, project, day, title, use_directory_urls=not offline, metrics=metrics, contact_links=contact_links(options),
+        search=bool(options.get("search", True)),
+    )
     target = Path(site_dir) if site_dir else root / settings.get("site_dir", "site")
     with tempfile.TemporaryDirectory(prefix="sopdocs-generated-") as tmp:
         generated = generate_tree(site, Path(tmp), settings.get("site_name", "SOP catalog"), offline)
@@ -331,5 +336,6 @@ def generate(mkdocs_file: Path, out: Path, today: dt.date | None, environ: Mappi
         use_directory_urls=not offline,
         metrics=metrics,
         contact_links=contact_links(options),
+        search=bool(options.get("search", True)),
     )
     return generate_tree(site, out, settings.get("site_name", "SOP catalog"), offline)

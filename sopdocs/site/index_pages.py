@@ -149,7 +149,7 @@ def catalog_page(site: Site, here: str = "") -> str:
             f"# {md_text(site.title)}",
             "",
             f'<div class="sop-catalog" data-pagefind-ignore="all" data-sop-root="{attr(root)}">'
-            f"{_search_script(here, preload=True)}"
+            f"{_search_script(here, preload=site.search)}"
             f'<form class="sop-filters" data-sop-filters role="search">{filters}</form>'
             f"{_counts(entries)}"
             f'<p class="sop-shown" data-sop-shown aria-live="polite">{_shown(len(entries))}</p>'

@@ -282,7 +282,8 @@ class LiveState:
                 url = urls.page_url(src, config.use_directory_urls)
                 entries.append(Entry(doc, src, url, review, changed_dates.get(src), fallback.get(src, "")))
         site = Site(
-            entries, today, self.project.due_soon_days, plugin.config.catalog_title, config.use_directory_urls, plugin.metrics, plugin.contact_links or {}
+            entries, today, self.project.due_soon_days, plugin.config.catalog_title, config.use_directory_urls, plugin.metrics, plugin.contact_links or {},
+            search=plugin.config.search,
         )
         site.rows.update({key: row for key, row in old_site.rows.items() if key[0] in site.by_src and key[0] not in parse})
         site.json_rows.update({src: text for src, text in old_site.json_rows.items() if src in site.by_src and src not in parse})

@@ -55,6 +55,7 @@ class Site:
     use_directory_urls: bool = True
     metrics: object | None = None  # reliability.SiteMetrics when the build was given run metrics
     contact_links: dict[str, str] = field(default_factory=dict)  # prefix -> URL template (sopdocs.site.contacts)
+    search: bool = True  # the site has a search index (the plugin's `search` option)
     by_src: dict[str, Entry] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(default_factory=dict)
     rows: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # memo of index_pages._row

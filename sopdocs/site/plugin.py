@@ -163,7 +163,8 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             if self.index_job is not None:
                 self.index_job.start()  # indexes on the cores left idle while the pages are made
             self.site = make_site(
-                docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics, self.contact_links, fallback
+                docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics, self.contact_links, fallback,
+                search=self.config.search,
             )
             with Progress("writing SOP pages", len(self.site.entries)) as progress:
                 pool.advance = progress.advance

@@ -252,7 +252,7 @@ def _directory(site: model.Site) -> model.Site:
         )
         for e in site.entries
     ]
-    return model.Site(entries, site.today, site.due_soon_days, site.title, site.use_directory_urls, site.metrics, site.contact_links)
+    return model.Site(entries, site.today, site.due_soon_days, site.title, site.use_directory_urls, site.metrics, site.contact_links, search=site.search)
 
 
 class SitePool:

@@ -121,6 +121,21 @@ def test_search_script_comes_early_on_the_catalog_and_search_pages(site_build):
     assert "sopdocs-search.js" not in sop_page and "assets/sopdocs/sopdocs.js" in sop_page
 
 
+def test_without_search_the_catalog_page_does_not_load_the_engine(tmp_path):
+    """`search: false`: no index, so the catalog page must not ask for Pagefind on load (a
+    404 in every reader's console)."""
+    sops = sitekit.catalog_sources()
+    yml = sitekit.MKDOCS_YML.replace("      catalog_title: SOP catalog\n", "      catalog_title: SOP catalog\n      search: false\n")
+    assert "search: false" in yml
+    project = sitekit.make_project(tmp_path / "project", sops, mkdocs_yml=yml)
+    result = sitekit.run_build(project, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<script src="assets/sopdocs/sopdocs-search.js"></script>' in html
+    assert "data-sop-search-preload" not in html
+    assert not (tmp_path / "site" / "pagefind").exists()
+
+
 def test_sops_json_lists_every_sop(site_build, catalog, sources):
     assert catalog["count"] == len(sources) == len(catalog["sops"])
     assert catalog["built_for"] == sitekit.TODAY

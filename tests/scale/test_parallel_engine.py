@@ -75,3 +75,41 @@ def test_without_processes_everything_is_done_here(monkeypatch):
         assert pool.workers == [] and pool.started == 0
         found = run(pool, "square", ITEMS)
     assert sorted(found) == ITEMS and {value[0] for value in found.values()} == {parallel.HERE}
+
+
+def test_workers_started_before_their_job_do_it():
+    """Workers started early (sopdocs.site.prepare.start_workers) are the pool's: no
+    other process is started, each gets the job, the work is shared as usual."""
+    with parallel.Workers(2, preload=("paralleljobs",)) as ready:
+        pids = {w.process.pid for w in ready.idle}
+        with parallel.Pool(Squares, 3, ready=ready) as pool:
+            assert pool.started == 2 and {w.process.pid for w in pool.workers} == pids
+            assert ready.idle == []
+            found = run(pool, "square", ITEMS)
+    assert sorted(found) == ITEMS
+    assert {value[2] for value in found.values()} == {os.getpid(), *pids}
+
+
+def test_ready_workers_the_pool_does_not_need_are_stopped():
+    with parallel.Workers(2) as ready:
+        spare = list(ready.idle)
+        with parallel.Pool(Squares, 2, ready=ready) as pool:
+            assert [w.process.pid for w in pool.workers] == [spare[0].process.pid]
+            spare[1].process.join(5)
+            assert not spare[1].process.is_alive()
+            assert sorted(run(pool, "square", ITEMS)) == ITEMS
+
+
+def test_more_workers_than_were_ready_are_started():
+    with parallel.Workers(1) as ready, parallel.Pool(Squares, 3, ready=ready) as pool:
+        assert pool.started == 2 and sorted(w.number for w in pool.workers) == [1, 2]
+        assert len({value[2] for value in run(pool, "square", ITEMS).values()}) == 3
+
+
+def test_a_ready_worker_that_died_leaves_its_share_here():
+    with parallel.Workers(1) as ready:
+        ready.idle[0].process.kill()
+        ready.idle[0].process.join(5)
+        with parallel.Pool(Squares, 2, ready=ready) as pool:
+            found = run(pool, "square", ITEMS)
+    assert sorted(found) == ITEMS

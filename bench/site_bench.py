@@ -1,6 +1,6 @@
 """Benchmark `sopdocs build` (MkDocs + sopdocs plugin + Pagefind) against a plain MkDocs build.
 
-    python bench/site_bench.py [--sizes 100,1000,5000] [--profile] [--keep]
+    python bench/site_bench.py [--sizes 100,1000,5000] [--profile] [--keep] [--compare-with DIR]
 
 For each size, in the same run:
 
@@ -10,7 +10,8 @@ For each size, in the same run:
 (c) baseline: ``python -m mkdocs build`` of copies of the SAME Markdown files with the same
     theme (``font: false``) and Markdown extensions, ``plugins: []`` (so no search index),
     a one-page nav (an empty ``index.md``) and ``not_in_nav`` covering every other page;
-(d) the plugin/baseline wall-time ratio;
+(d) the plugin/baseline wall-time ratio (with --compare-with DIR, also (b) with another
+    checkout's code, PYTHONPATH=DIR, interleaved in every round);
 (e) search: the plugin-built site is served on 127.0.0.1 and the catalog page (its
     header search box) and the Search page opened in headless Chromium (Playwright); for
     each query, in a fresh browser context (cold cache), the time from the first and from

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import gc
-import importlib
 import multiprocessing
 import os
 import pickle
@@ -97,23 +96,14 @@ class _Sender:
         self.thread.join()
 
 
-def _serve(conn: Any, factory: Callable[[], Any] | None, preload: tuple[str, ...] = ()) -> None:
-    """A worker process: make the job, then run the chunks it is sent. A worker started
-    before its job was known (:func:`start_workers`) imports ``preload`` and waits for
-    the factory."""
+def _serve(conn: Any, factory: Callable[[], Any]) -> None:
+    """A worker process: make the job, then run the chunks it is sent."""
     # Long-lived objects and almost no reference cycles (sopdocs.lint.fast): the
     # collector's passes over a growing heap are pure cost.
     gc.disable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     sender = _Sender(conn)
     try:
-        if factory is None:
-            for module in preload:
-                importlib.import_module(module)
-            message = conn.recv()
-            if message[0] != "job":
-                return
-            factory = message[1]
         job = factory()
         method, payload = None, None
         while True:
@@ -137,10 +127,10 @@ def _serve(conn: Any, factory: Callable[[], Any] | None, preload: tuple[str, ...
 
 
 class _Worker:
-    def __init__(self, context: Any, factory: Callable[[], Any] | None, number: int, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self, context: Any, factory: Callable[[], Any], number: int) -> None:
         self.number = number
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child_end, factory, preload), daemon=True)
+        self.process = context.Process(target=_serve, args=(child_end, factory), daemon=True)
         self.process.start()
         child_end.close()
         self.alive = True
@@ -164,56 +154,17 @@ class _Worker:
         self.process.join(5)
 
 
-class Workers:
-    """Worker processes started before their job is known, so that their start (a fresh
-    interpreter importing ``preload``: a few tenths of a second) overlaps whatever this
-    process does meanwhile. A :class:`Pool` takes them over (``Pool(..., ready=...)``);
-    :meth:`close` stops those it did not take."""
-
-    def __init__(self, count: int, preload: tuple[str, ...] = ()) -> None:
-        self.idle: list[_Worker] = []
-        try:
-            context = multiprocessing.get_context("spawn")
-            for number in range(1, count + 1):
-                self.idle.append(_Worker(context, None, number, preload))
-        except (OSError, ImportError, NotImplementedError):  # no processes here: the pool does without
-            self.close()
-
-    def take(self, count: int, factory: Callable[[], Any]) -> list[_Worker]:
-        """Up to ``count`` of them, each given its job; the others are stopped."""
-        taken = []
-        for worker in self.idle[:count]:
-            if worker.send(("job", factory)):
-                taken.append(worker)
-        for worker in self.idle[count:]:
-            worker.send(("stop",))
-            worker.stop()
-        self.idle = []
-        return taken
-
-    def close(self) -> None:
-        self.take(0, lambda: None)
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 class Pool:
     """``jobs`` processes in all: this one and ``jobs - 1`` workers, each with a job
-    made by ``factory()``; workers already started (``ready``) are used first. Use it as
-    a context manager (or call :meth:`close`)."""
+    made by ``factory()``. Use it as a context manager (or call :meth:`close`)."""
 
-    def __init__(self, factory: Callable[[], Any], jobs: int, ready: Workers | None = None) -> None:
-        self.workers: list[_Worker] = ready.take(jobs - 1, factory) if ready is not None else []
+    def __init__(self, factory: Callable[[], Any], jobs: int) -> None:
         self.local = factory()
-        if len(self.workers) < jobs - 1:
-            first = max((w.number for w in self.workers), default=0) + 1
+        self.workers: list[_Worker] = []
+        if jobs > 1:
             try:
                 context = multiprocessing.get_context("spawn")
-                for number in range(first, first + jobs - 1 - len(self.workers)):
+                for number in range(1, jobs):
                     self.workers.append(_Worker(context, factory, number))
             except (OSError, ImportError, NotImplementedError):  # no processes here: do it all
                 self.close()

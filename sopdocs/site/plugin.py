@@ -33,7 +33,7 @@ from sopdocs.site.build import build_report, make_site, palette
 from sopdocs.site.contacts import check_patterns
 from sopdocs.site.csp import add_policy
 from sopdocs.site.model import fallback_ids
-from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool, start_workers
+from sopdocs.site.prepare import Item, MarkdownOptions, Records, SitePool
 from sopdocs.site.search import IndexJob
 from sopdocs.site.urls import handbook_pages
 
@@ -86,10 +86,6 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             self.today = today_from(self.config.today)
         except SopdocsError as exc:
             raise PluginError(f"sopdocs: {exc}") from None
-        self._close_workers()
-        # Worker processes for a large catalog start now: their start overlaps MkDocs
-        # reading its files; on_files gives them their work (sopdocs.site.prepare).
-        self.workers = start_workers(_markdown_files(config.docs_dir))
         self._pin_build_date()
         if config.theme.name == "material" and config.theme.get("palette") is None:
             config.theme["palette"] = palette()  # light and dark, following the system; a project's own palette stays
@@ -149,8 +145,7 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
         records = Records(self.index_job.records, config.use_directory_urls, keep=self.offline) if self.index_job else None
         # Progress lines on a terminal, for large catalogs.
         started = time.perf_counter()
-        workers, self.workers = self.workers, None
-        with SitePool(items, project, self.today, records=records, ready=workers) as pool:
+        with SitePool(items, project, self.today, records=records) as pool:
             with Progress("reading SOPs", len(items)) as progress:
                 pool.advance = progress.advance
                 findings, docs = pool.parse()
@@ -348,21 +343,6 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 log.info(f"search index left in Pagefind's own order ({job.unstable}): two builds may differ in it")
 
     def on_build_error(self, error) -> None:
-        self._close_workers()
         job, self.index_job = getattr(self, "index_job", None), None
         if job is not None:
             job.cancel()
-
-    def _close_workers(self) -> None:
-        workers, self.workers = getattr(self, "workers", None), None
-        if workers is not None:
-            workers.close()
-
-
-def _markdown_files(docs_dir: str) -> int:
-    """Markdown files under ``docs_dir``: about the SOPs a build will read (enough to
-    decide how many worker processes to start before MkDocs has listed them)."""
-    count = 0
-    for _, _, names in os.walk(docs_dir):
-        count += sum(1 for name in names if name.endswith(".md"))
-    return count

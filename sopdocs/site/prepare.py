@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sopdocs.core.model import SopDocument
-from sopdocs.core.parallel import CHUNK, Pool, Workers, default_jobs
+from sopdocs.core.parallel import CHUNK, Pool, default_jobs
 from sopdocs.core.parser import parse_file
 from sopdocs.core.review import review_state
 from sopdocs.lint.fast import analyse_document, combine
@@ -255,20 +255,11 @@ def _directory(site: model.Site) -> model.Site:
     return model.Site(entries, site.today, site.due_soon_days, site.title, site.use_directory_urls, site.metrics, site.contact_links)
 
 
-def start_workers(sources: int) -> Workers | None:
-    """Worker processes for a build of about ``sources`` SOPs, started now so that their
-    start overlaps the work before :class:`SitePool` (MkDocs reading its config and
-    files): the pool takes them (``ready``). None when the build would use none."""
-    workers = min(default_jobs(sources, PARALLEL_MIN), sources // CHUNK or 1) - 1
-    return Workers(workers, preload=(__name__,)) if workers > 0 else None
-
-
 class SitePool:
     """The SOPs of one build, shared between this process and worker processes.
 
     ``parse()`` then (unless the build stops) ``render(site)``; always ``close()``
-    (or use it as a context manager). Worker processes started earlier by
-    :func:`start_workers` are used first (``ready``)."""
+    (or use it as a context manager)."""
 
     def __init__(
         self,
@@ -278,7 +269,6 @@ class SitePool:
         jobs: int | None = None,
         records: Records | None = None,
         advance: Callable[[int], None] | None = None,
-        ready: Workers | None = None,
     ) -> None:
         self.items = items
         self.config = config
@@ -287,7 +277,7 @@ class SitePool:
         if jobs is None:
             jobs = default_jobs(len(items), PARALLEL_MIN)
         jobs = max(1, min(jobs, len(items) // CHUNK or 1))
-        self.pool = Pool(functools.partial(_Share, config, today, records), jobs, ready=ready)
+        self.pool = Pool(functools.partial(_Share, config, today, records), jobs)
         self.parsed_by: dict[str, int] = {}  # source path -> the process that holds its document
         self.parsed: dict[str, Parsed] = {}  # phase 1's result per source path (kept for `sopdocs serve`'s updates)
 

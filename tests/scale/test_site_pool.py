@@ -29,12 +29,10 @@ def items_of(root: Path) -> list[prepare.Item]:
     return [prepare.Item(p.name, p, shown) for p, shown in zip(paths, display_paths(paths, root))]
 
 
-def build(root: Path, jobs: int, records: Path | None = None, kill: str | None = None, ready: parallel.Workers | None = None):
-    """Both phases with ``jobs`` processes; ``kill``: SIGKILL the worker before that phase;
-    ``ready``: workers started before (prepare.start_workers)."""
+def build(root: Path, jobs: int, records: Path | None = None, kill: str | None = None):
+    """Both phases with ``jobs`` processes; ``kill``: SIGKILL the worker before that phase."""
     config = load_config(root / "sopdocs.yml")
-    records_to = prepare.Records(records) if records else None
-    with prepare.SitePool(items_of(root), config, TODAY_DATE, jobs=jobs, records=records_to, ready=ready) as pool:
+    with prepare.SitePool(items_of(root), config, TODAY_DATE, jobs=jobs, records=prepare.Records(records) if records else None) as pool:
         assert len(pool.pool.workers) == jobs - 1
         if kill == "parse":
             os.kill(pool.pool.workers[0].process.pid, signal.SIGKILL)
@@ -74,21 +72,6 @@ def test_two_processes_give_the_same_findings_pages_and_records(pristine_catalog
     assert len(written) == len(readable)
     for name in written:
         assert (tmp_path / "records" / name).read_bytes() == (serial[3] / name).read_bytes()
-
-
-def test_workers_started_early_give_the_same_findings_and_pages(pristine_catalog, serial, monkeypatch):
-    """What the plugin does for a large catalog: workers started in on_config, given
-    their work by the pool in on_files."""
-    if parallel.cpu_count() < 2:
-        pytest.skip("one CPU: a build starts no worker process")
-    monkeypatch.setattr(prepare, "PARALLEL_MIN", 10)
-    ready = prepare.start_workers(len(items_of(pristine_catalog)))
-    assert ready is not None and len(ready.idle) == min(parallel.cpu_count(), parallel.MAX_DEFAULT_JOBS) - 1 >= 1
-    pids = {w.process.pid for w in ready.idle}
-    findings, _, rendered = build(pristine_catalog, len(pids) + 1, ready=ready)
-    assert findings == serial[0]
-    assert as_data(rendered) == as_data(serial[2])
-    assert prepare.start_workers(prepare.PARALLEL_MIN - 1) is None  # a small catalog: this process alone
 
 
 def test_records_are_those_of_the_whole_site(serial, tmp_path):

@@ -1,6 +1,6 @@
 """Benchmark `sopdocs build` (MkDocs + sopdocs plugin + Pagefind) against a plain MkDocs build.
 
-    python bench/site_bench.py [--sizes 100,1000,5000] [--profile] [--keep]
+    python bench/site_bench.py [--sizes 100,1000,5000] [--profile] [--keep] [--compare-with DIR]
 
 For each size, in the same run:
 
@@ -10,7 +10,8 @@ For each size, in the same run:
 (c) baseline: ``python -m mkdocs build`` of copies of the SAME Markdown files with the same
     theme (``font: false``) and Markdown extensions, ``plugins: []`` (so no search index),
     a one-page nav (an empty ``index.md``) and ``not_in_nav`` covering every other page;
-(d) the plugin/baseline wall-time ratio;
+(d) the plugin/baseline wall-time ratio (with --compare-with DIR, also (b) with another
+    checkout's code, PYTHONPATH=DIR, interleaved in every round);
 (e) search: the plugin-built site is served on 127.0.0.1 and the catalog page (its
     header search box) and the Search page opened in headless Chromium (Playwright); for
     each query, in a fresh browser context (cold cache), the time from the first and from
@@ -639,22 +640,27 @@ def mb(n: float) -> str:
     return f"{n / 1e6:.1f}"
 
 
-def run_size(n: int, work: Path, logs: Path, do_search: bool, quiet_wait_s: float, repeat: int = 1) -> dict:
+def run_size(n: int, work: Path, logs: Path, do_search: bool, quiet_wait_s: float, repeat: int = 1, compare_with: Path | None = None) -> dict:
     t = time.perf_counter()
     plugin_dir, baseline_dir, files = make_projects(n, work)
     gen_s = time.perf_counter() - t
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     print(f"[{n}] generated in {gen_s:.1f} s; plugin build ...", file=sys.stderr, flush=True)
 
+    # This checkout's code first on PYTHONPATH, whatever is installed; with --compare-with,
+    # the same plugin build with another checkout's code (into its own site directory).
     commands = {
-        "plugin": ([venv_tool("sopdocs"), "build", "-f", "mkdocs.yml", "-d", "site", "--today", TODAY], plugin_dir),
-        "baseline": ([sys.executable, "-m", "mkdocs", "build", "-f", "mkdocs.yml", "-d", "site"], baseline_dir),
+        "plugin": ([venv_tool("sopdocs"), "build", "-f", "mkdocs.yml", "-d", "site", "--today", TODAY], plugin_dir, {**env, "PYTHONPATH": str(REPO)}),
+        "baseline": ([sys.executable, "-m", "mkdocs", "build", "-f", "mkdocs.yml", "-d", "site"], baseline_dir, env),
     }
+    if compare_with is not None:
+        command = [venv_tool("sopdocs"), "build", "-f", "mkdocs.yml", "-d", "site-compare", "--today", TODAY]
+        commands["compare"] = (command, plugin_dir, {**env, "PYTHONPATH": str(compare_with)})
 
     def build(kind: str, tag: str) -> dict:
-        command, project = commands[kind]
+        command, project, kind_env = commands[kind]
         log = logs / f"{kind}-{n}{tag}"
-        run = measure(command, project, log, env, quiet_wait_s)
+        run = measure(command, project, log, kind_env, quiet_wait_s)
         stderr = Path(str(log) + ".stderr")
         if run["returncode"]:
             tail = stderr.read_text(errors="replace")[-3000:]
@@ -664,13 +670,15 @@ def run_size(n: int, work: Path, logs: Path, do_search: bool, quiet_wait_s: floa
 
     # Rounds interleaved, the order alternating, so that a slow spell of the (shared,
     # noisy) machine hits both; the best of each is reported, every run is kept.
-    plugin_runs: list[dict] = []
-    baseline_runs: list[dict] = []
+    runs: dict[str, list[dict]] = {kind: [] for kind in commands}
+    plugin_runs, baseline_runs, compare_runs = runs["plugin"], runs["baseline"], runs.get("compare", [])
+    kinds = list(commands)
     for round_ in range(repeat):
         tag = f"-r{round_ + 1}" if repeat > 1 else ""
-        for kind in (("plugin", "baseline") if round_ % 2 == 0 else ("baseline", "plugin")):
+        order = kinds[round_ % len(kinds) :] + kinds[: round_ % len(kinds)]  # each kind goes first in turn
+        for kind in order if round_ % 2 == 0 else order[::-1]:
             run = build(kind, tag)
-            (plugin_runs if kind == "plugin" else baseline_runs).append(run)
+            runs[kind].append(run)
             print(f"[{n}] round {round_ + 1}: {kind} {run['wall_s']:.1f} s", file=sys.stderr, flush=True)
     plugin = dict(min(plugin_runs, key=lambda r: r["wall_s"]))
     baseline = dict(min(baseline_runs, key=lambda r: r["wall_s"]))
@@ -688,6 +696,15 @@ def run_size(n: int, work: Path, logs: Path, do_search: bool, quiet_wait_s: floa
     result = {"n": n, "generate_s": gen_s, "plugin": plugin, "baseline": baseline, "repeat": repeat,
               "time_ratio": plugin["wall_s"] / baseline["wall_s"],
               "round_ratios": [p["wall_s"] / b["wall_s"] for p, b in zip(plugin_runs, baseline_runs)]}
+    result["plugin_runs"], result["baseline_runs"] = plugin_runs, baseline_runs
+    if compare_runs:
+        shutil.rmtree(plugin_dir / "site-compare", ignore_errors=True)
+        result["compare"] = {
+            "code": str(compare_with),
+            "runs_wall_s": [r["wall_s"] for r in compare_runs],
+            "round_ratios": [c["wall_s"] / b["wall_s"] for c, b in zip(compare_runs, baseline_runs)],
+            "runs": compare_runs,
+        }
     if do_search:
         print(f"[{n}] baseline {baseline['wall_s']:.1f} s; search ...", file=sys.stderr, flush=True)
         result["search_busy_before"] = wait_quiet(quiet_wait_s) if quiet_wait_s else None
@@ -715,6 +732,24 @@ def table(results: list[dict]) -> str:
             f"{mb(p['pagefind']['bytes'])} MB / {p['pagefind']['files']} files | "
             f"{p['catalog_html_bytes'] / 1e6:.2f} MB ({p['catalog_html_gzip_bytes'] / 1e3:.0f} kB) |"
         )
+    if any("compare" in r for r in results):
+        rows += [
+            "",
+            "| SOPs | this checkout / baseline, per round | compared checkout / baseline, per round | this checkout (all runs) | compared checkout (all runs) | baseline (all runs) | CPU: this / compared / baseline (all runs) |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in (r for r in results if "compare" in r):
+            c = r["compare"]
+
+            def cpu(runs: list[dict]) -> str:
+                return ", ".join(f"{x['user_s'] + x['sys_s']:.1f}" for x in runs)
+
+            rows.append(
+                f"| {r['n']} | {', '.join(f'{x:.2f}' for x in r['round_ratios'])} | {', '.join(f'{x:.2f}' for x in c['round_ratios'])} | "
+                f"{', '.join(f'{x:.1f}' for x in r['plugin']['runs_wall_s'])} s | {', '.join(f'{x:.1f}' for x in c['runs_wall_s'])} s | "
+                f"{', '.join(f'{x:.1f}' for x in r['baseline']['runs_wall_s'])} s | "
+                f"{cpu(r['plugin_runs'])} / {cpu(c['runs'])} / {cpu(r['baseline_runs'])} s |"
+            )
     if any("search" in r for r in results):
         rows += [
             "",
@@ -740,6 +775,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-wait", type=float, default=600, metavar="S",
                         help="before each build wait up to S seconds for other processes to leave the CPUs idle (default: %(default)s)")
     parser.add_argument("--keep", action="store_true", help="keep the projects and sites under bench/out/site-N/")
+    parser.add_argument("--compare-with", type=Path, metavar="DIR",
+                        help="also build with another checkout's code (PYTHONPATH=DIR, e.g. ../main), interleaved with the others")
     parser.add_argument("--repeat", type=int, default=1, metavar="R",
                         help="build each project R times, interleaved; report the best of each (default: %(default)s)")
     parser.add_argument("--search-sites", metavar="LABEL=DIR,...",
@@ -773,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
             cleanup = tempfile.TemporaryDirectory(prefix=f"site_bench-{n}-")
             work = Path(cleanup.name)
         try:
-            results.append(run_size(n, work, logs, not args.no_search, args.quiet_wait, args.repeat))
+            results.append(run_size(n, work, logs, not args.no_search, args.quiet_wait, args.repeat, args.compare_with.resolve() if args.compare_with else None))
             if args.profile and n == max(sizes):
                 print(f"[{n}] profiling ...", file=sys.stderr, flush=True)
                 profile_result = profile(work, n, args.cprofile)

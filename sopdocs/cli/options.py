@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from sopdocs.core.config import Config
 from sopdocs.errors import EXIT_USAGE, ConfigError, SopdocsError
+
+if TYPE_CHECKING:  # imported when read: `sopdocs build` starts MkDocs without it
+    from sopdocs.core.config import Config
 
 
 class ConfigProblem(click.ClickException):

@@ -37,17 +37,22 @@ def build(mkdocs_file, site_dir, engine, today, metrics_paths, offline):
     Lint errors fail the build with the same file:line messages as `sopdocs lint`
     (errors in drafts only warn, unless the plugin's `drafts_warn` is false).
     """
-    from sopdocs.site.build import build_generated, call_engine, engine_env
-    from sopdocs.site.offline import ENV as OFFLINE_ENV
-    from sopdocs.site.reliability import ENV as METRICS_ENV
+    # Only the light sopdocs.site.engine before MkDocs starts: this process waits for it.
+    from sopdocs.site.engine import call_engine, engine_env
 
     env = engine_env(resolve_today(today) if today else None)
     if metrics_paths:  # read by the plugin; wins over its `metrics` option
+        from sopdocs.site.reliability import ENV as METRICS_ENV
+
         env[METRICS_ENV] = os.pathsep.join(str(Path(p).resolve()) for p in metrics_paths)
     if offline:  # read by the plugin, as its `offline` option
+        from sopdocs.site.offline import ENV as OFFLINE_ENV
+
         env[OFFLINE_ENV] = "1"
     if engine == "mkdocs":
         sys.exit(call_engine("mkdocs", "build", mkdocs_file, ["-d", site_dir] if site_dir else [], env))
+    from sopdocs.site.build import build_generated
+
     sys.exit(build_generated(Path(mkdocs_file), site_dir, env, _say))
 
 
@@ -80,7 +85,7 @@ def serve(mkdocs_file, dev_addr, full_rebuilds, today):
     background. mkdocs.yml, the sopdocs config or any other file rebuilds the whole
     site. Lint errors are shown on the pages and in the console; the server keeps going.
     """
-    from sopdocs.site.build import call_engine, engine_env
+    from sopdocs.site.engine import call_engine, engine_env
 
     env = engine_env(resolve_today(today) if today else None)
     if full_rebuilds:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterator
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _DATA_TYPES = ("application/json", "application/ld+json", "text/template")
 _ARTICLE_OPEN = re.compile(r"<article\b", re.IGNORECASE)
 _ARTICLE_CLOSE = re.compile(r"</article\s*>", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 
 BASE_POLICY = (
     "default-src 'self'",
@@ -33,22 +35,47 @@ BASE_POLICY = (
 )
 
 
-def _articles(page_html: str) -> list[tuple[int, int]]:
+def _matches(pattern: re.Pattern[str], page_html: str, lowered: str | None, literal: str, start: int = 0) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(page_html, start)`` for a case-insensitive pattern that starts
+    with ``literal`` (lower case): where the page is ASCII, its lowered copy is searched
+    for the literal (a fast substring search) and the pattern tried only there. Every
+    built page goes through here; the regexes alone scanned each page character by
+    character, several times."""
+    if lowered is None:
+        yield from pattern.finditer(page_html, start)
+        return
+    at = lowered.find(literal, start)
+    while at >= 0:
+        match = pattern.match(page_html, at)
+        if match is not None:
+            yield match
+            at = lowered.find(literal, max(match.end(), at + 1))
+        else:
+            at = lowered.find(literal, at + 1)
+
+
+def _lowered(page_html: str) -> str | None:
+    """The page in lower case, if that keeps every character's position (ASCII)."""
+    return page_html.lower() if page_html.isascii() else None
+
+
+def _articles(page_html: str, lowered: str | None = None) -> list[tuple[int, int]]:
     """Spans of the `<article>` elements (an unclosed one runs to the end). Two literal
     searches: a lazy `.*?` regex over each page was a measurable part of a large build."""
     spans = []
-    for match in _ARTICLE_OPEN.finditer(page_html):
+    for match in _matches(_ARTICLE_OPEN, page_html, lowered, "<article"):
         if spans and match.start() < spans[-1][1]:
             continue  # nested
-        close = _ARTICLE_CLOSE.search(page_html, match.end())
+        close = next(_matches(_ARTICLE_CLOSE, page_html, lowered, "</article", match.end()), None)
         spans.append((match.start(), close.end() if close else len(page_html)))
     return spans
 
 
-def policy(page_html: str) -> str:
-    content = _articles(page_html)
+def policy(page_html: str, lowered: str | None = None) -> str:
+    lowered = _lowered(page_html) if lowered is None else lowered
+    content = _articles(page_html, lowered)
     hashes = []
-    for match in _INLINE_SCRIPT.finditer(page_html):
+    for match in _matches(_INLINE_SCRIPT, page_html, lowered, "<script"):
         attributes, body = match.group(1), match.group(2)
         if any(t in attributes.lower() for t in _DATA_TYPES):
             continue  # data, not code
@@ -62,8 +89,9 @@ def policy(page_html: str) -> str:
 
 def add_policy(page_html: str) -> str:
     """The page with a CSP `<meta>` as the first element of `<head>`."""
-    match = re.search(r"<head\b[^>]*>", page_html, re.IGNORECASE)
+    lowered = _lowered(page_html)
+    match = next(_matches(_HEAD, page_html, lowered, "<head"), None)
     if match is None:
         return page_html
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(page_html)}">'
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(page_html, lowered)}">'
     return page_html[: match.end()] + meta + page_html[match.end() :]

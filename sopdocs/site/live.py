@@ -30,7 +30,7 @@ as `mkdocs serve` does on every change. The pages an update writes are the bytes
 build writes (tests/site/test_live_serve.py compares them).
 
 Run as ``python -m sopdocs.site.live serve -f mkdocs.yml -a HOST:PORT`` (what `sopdocs
-serve` starts, see sopdocs.site.build.call_engine).
+serve` starts, see sopdocs.site.engine.call_engine).
 """
 
 from __future__ import annotations
@@ -788,7 +788,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-f", "--config-file", default="mkdocs.yml")
     parser.add_argument("-a", "--dev-addr")
     args = parser.parse_args(argv)
-    # `sopdocs serve` stops this process with SIGINT (sopdocs.site.build.call_engine), also
+    # `sopdocs serve` stops this process with SIGINT (sopdocs.site.engine.call_engine), also
     # when it was started with SIGINT ignored (a background job of a script, nohup).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     from mkdocs.__main__ import ColorFormatter

@@ -23,6 +23,7 @@ from mkdocs.structure.toc import get_toc
 
 from sopdocs.core.config import load_config
 from sopdocs.core.discover import display_paths
+from sopdocs.core.parallel import cpu_count
 from sopdocs.core.progress import Progress
 from sopdocs.core.review import today_from
 from sopdocs.errors import SopdocsError
@@ -161,7 +162,10 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
                 count = len(report.errors)
                 raise PluginError(f"sopdocs: {count} lint error{'s' if count != 1 else ''} in the SOPs (see above); fix them or run `sopdocs lint`")
             if self.index_job is not None:
-                self.index_job.start()  # indexes on the cores left idle while the pages are made
+                # Indexes on the core MkDocs leaves idle while it renders the pages; paused
+                # below while the build's own processes use every CPU. Not at a lower
+                # priority: that made it wait for every other process on a busy machine.
+                self.index_job.start(nice=False)
             self.site = make_site(
                 docs, project, self.today, self.config.catalog_title, config.use_directory_urls, self.metrics, self.contact_links, fallback,
                 search=self.config.search,
@@ -169,7 +173,12 @@ class SopdocsPlugin(BasePlugin[SopdocsConfig]):
             with Progress("writing SOP pages", len(self.site.entries)) as progress:
                 pool.advance = progress.advance
                 options = MarkdownOptions(list(config.markdown_extensions), dict(config.mdx_configs or {}))
-                self.prepared = pool.render(self.site, options, records=self.offline)
+                paused = self.index_job is not None and 1 + pool.workers_used >= cpu_count() and self.index_job.pause()
+                try:
+                    self.prepared = pool.render(self.site, options, records=self.offline)
+                finally:
+                    if paused:
+                        self.index_job.resume()
             processes = 1 + pool.workers_used
         log.info(
             f"{len(items)} SOPs read and linted in {read - started:.1f} s, "

@@ -93,7 +93,7 @@ def _events_or_none(text: str) -> str | None:
     ],
 )
 def test_where_the_two_differ_the_reference_reads_it(source):
-    assert search._RISKY.search(source) or _events_or_none(source) is None
+    assert search._risky(source) or _events_or_none(source) is None
     assert search._plain_text(source) == search._plain_text_markdown_it(source)
 
 
@@ -111,3 +111,19 @@ _PIECES = [
 def test_random_markdown_reads_the_same(pieces, title):
     source = "".join(pieces)
     assert search._plain_text(source, title) == search._plain_text_markdown_it(source, title)
+
+
+_RISKY_PIECES = [*_PIECES, "\x00", "\x0b", "\x0c", "\x1c", "\x1f", "\u2028", "\u3000", "\x85", "9", "1234567890", ". ", ") ", "#", "]:", "\n    >"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_RISKY_PIECES), max_size=40))
+def test_the_fast_risk_check_is_the_single_pattern(pieces):
+    source = "".join(pieces)
+    assert search._risky(source) == bool(search._RISKY.search(source)), source
+
+
+def test_the_fast_risk_check_on_every_file(generated):
+    files = _sources(REPO / "content") + _sources(REPO / "tests" / "fixtures") + generated
+    for name, text in files:
+        assert search._risky(text) == bool(search._RISKY.search(text)), name

@@ -145,3 +145,31 @@ def test_the_build_copies_a_stable_bundle(records, tmp_path):
         assert job.unstable is None
         sites.append(files_of(site / "pagefind"))
     assert sites[0] == sites[1]
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_paused_index_job_stops_and_goes_on_to_the_same_bundle(records, tmp_path):
+    """The build pauses Pagefind while its own processes use every CPU (sopdocs.site.plugin):
+    stopped while paused, the same bundle after."""
+    import time
+
+    from sopdocs.site.search import IndexJob
+
+    job = IndexJob()
+    shutil.copytree(records, job.records, dirs_exist_ok=True)
+    job.start(nice=False)
+    assert job.pause()
+    time.sleep(0.2)
+    state = _state(job._process.pid)
+    job.resume()
+    job.finish(tmp_path / "paused")
+    assert state == "T"  # stopped
+    assert not job.pause()  # finished: nothing to pause
+    plain = IndexJob()
+    shutil.copytree(records, plain.records, dirs_exist_ok=True)
+    plain.start().finish(tmp_path / "plain")
+    assert files_of(tmp_path / "paused" / "pagefind") == files_of(tmp_path / "plain" / "pagefind")

@@ -1,9 +1,11 @@
-"""Writing files so that a reader never sees half of one."""
+"""Writing files so that a reader never sees half of one, and keeping a cache's few newest
+files."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -25,3 +27,25 @@ def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def older_than_newest(paths: Iterable[Path], keep: int) -> list[Path]:
+    """The paths after the ``keep`` most recently modified (one that cannot be read
+    counts as the oldest): what a cache that keeps a few files lets go."""
+    return sorted(paths, key=_mtime, reverse=True)[keep:]
+
+
+def remove_quietly(paths: Iterable[Path]) -> None:
+    """Delete files; one that is gone already or cannot be deleted is left."""
+    for path in paths:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sopdocs import __version__
-from sopdocs.core.files import atomic_write
+from sopdocs.core.files import atomic_write, older_than_newest, remove_quietly
 
 DIR_NAME = ".sopdocs-cache"
 FORMAT = 1
@@ -164,7 +164,7 @@ class LintCache:
     def __init__(self, directory: Path, key: str, read: bool = True) -> None:
         self.directory = directory
         self.key = key
-        self.path = self.file_of(directory, key)
+        self.path = directory / f"lint-{key[:20]}.json"
         self.log = self.path.with_suffix(".log")
         self.entries: dict[str, Any] = {}
         self.logged = 0  # entries in the log file
@@ -180,11 +180,6 @@ class LintCache:
         self.stats_used: set[str] = set()
         if read:
             self._load()
-
-    @staticmethod
-    def file_of(directory: Path, key: str) -> Path:
-        """The main file of the entries of fingerprint ``key``."""
-        return directory / f"lint-{key[:20]}.json"
 
     def add(self, entries: dict[str, Any]) -> None:
         """Append entries to the log without reading the cache (a cache opened with
@@ -310,22 +305,11 @@ class LintCache:
 
     def _prune(self) -> None:
         """Keep the newest few fingerprints, so old versions and configs do not pile up."""
-        files = sorted(self.directory.glob("lint-*.json"), key=_mtime, reverse=True)
-        for old in files[KEEP_FILES:]:
+        for old in older_than_newest(self.directory.glob("lint-*.json"), KEEP_FILES):
             if old != self.path:
-                for path in (old, old.with_suffix(".log"), *old.parent.glob(old.stem + "-*.run")):
-                    try:
-                        path.unlink()
-                    except OSError:
-                        pass
+                remove_quietly([old, old.with_suffix(".log"), *old.parent.glob(old.stem + "-*.run")])
 
 
 def _stat_shaped(row: Any) -> bool:
     return (isinstance(row, list) and len(row) == 5 and all(type(v) is int for v in row[:4]) and isinstance(row[4], str))
 
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0

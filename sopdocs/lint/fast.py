@@ -306,7 +306,7 @@ def reuse(
         sha, entry = analyse(path, displays[index], config, today)
         if sha:
             fresh[sha] = entry
-        if snapshot.safe_id(entry) != run.ids[index]:
+        if snapshot.entry_id(entry) != run.ids[index]:
             moved = True  # other files' duplicate-id and reference findings may move
         new_rows[index] = tuple(row) if row is not None and sha else None
         new_shas[index] = sha
@@ -346,10 +346,8 @@ def _relint(run, names, displays, reported, changed_files, entries, findings, ta
         own.sort()
         findings.pop(display, None)
         if own:
-            findings[display] = [(f.line, f.column, f.code, f.rule, f.severity, f.message) for f in own]
-        for full in snapshot.link_targets(doc):
-            if full not in targets:
-                targets[full] = os.path.isfile(full)
+            findings[display] = [snapshot.finding_row(f) for f in own]
+        snapshot.note_targets(doc, targets)
 
 
 class _Known:
@@ -407,32 +405,28 @@ def _lint_files(
     from sopdocs.lint.engine import LintResult
 
     options = options or Options()
+    from sopdocs.lint import snapshot
+
     names = [os.fspath(path) for path in [*files, *catalog]]
     displays = display_paths(names, cwd, plain)
-    if not (options.cache or (options.cache is None and _cache_enabled(config))):
-        _check_rules(config)
-        paths = [Path(name) for name in names]
-        results, reanalyse, _ = entries(paths, displays, config, today, cwd, options)
-        findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
-        return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
+    key = record_path = run_key = reused = None
+    if uses_cache(options, config):
+        from sopdocs.lint.cache import LintCache, cache_dir, fingerprint
 
-    from sopdocs.lint import snapshot
-    from sopdocs.lint.cache import LintCache, cache_dir, fingerprint
-
-    directory = options.cache_dir or cache_dir(config, cwd)
-    key = fingerprint(config, memo=directory, trusted_before=time.time_ns() - STAT_SLACK_NS if STAT_TRUSTED else None)
-    run_key = snapshot.run_key(key, today, len(files), catalog_checks, document_checks)
-    record_path = snapshot.record_path(directory, key, run_key, names)
-    last = snapshot.load(record_path, run_key)
-    reused = reuse(last, names, displays, len(files), config, today, catalog_checks, document_checks) if last else None
-    if reused is not None and reused.findings is not None:
-        if reused.fresh:
-            LintCache(directory, key, read=False).add(reused.fresh)
-        if reused.changed:
-            snapshot.save(record_path, reused.run)
-        else:
-            snapshot.used(record_path)
-        return LintResult(findings=reused.findings, files=displays[: len(files)], documents=[])
+        directory = options.cache_dir or cache_dir(config, cwd)
+        key = fingerprint(config, memo=directory, trusted_before=time.time_ns() - STAT_SLACK_NS if STAT_TRUSTED else None)
+        run_key = snapshot.run_key(key, today, len(files), catalog_checks, document_checks)
+        record_path = snapshot.record_path(directory, key, run_key, names)
+        last = snapshot.load(record_path, run_key)
+        reused = reuse(last, names, displays, len(files), config, today, catalog_checks, document_checks) if last else None
+        if reused is not None and reused.findings is not None:
+            if reused.fresh:
+                LintCache(directory, key, read=False).add(reused.fresh)
+            if reused.changed:
+                snapshot.save(record_path, reused.run)
+            else:
+                snapshot.used(record_path)
+            return LintResult(findings=reused.findings, files=displays[: len(files)], documents=[])
 
     _check_rules(config)
     paths = [Path(name) for name in names]
@@ -440,10 +434,11 @@ def _lint_files(
     analysed = reused.fresh if reused is not None else None
     results, reanalyse, store = entries(paths, displays, config, today, cwd, options, cache_key=key, rows=rows, analysed=analysed)
     findings, linted = combine(paths, displays, results, len(files), config, today, catalog_checks, document_checks, reanalyse)
-    store.save()
-    run = snapshot.record(run_key, names, displays, rows, results, findings, linted)
-    if run is not None:
-        snapshot.save(record_path, run)
+    if store is not None:
+        store.save()
+        run = snapshot.record(run_key, names, displays, rows, results, findings, linted)
+        if run is not None:
+            snapshot.save(record_path, run)
     return LintResult(findings=findings, files=[d.display_path for d in linted], documents=[])
 
 
@@ -455,10 +450,12 @@ def _check_rules(config: Any) -> None:
     registry.settings(config)
 
 
-def _cache_enabled(config: Any) -> bool:
+def uses_cache(options: Options, config: Any) -> bool:
+    """Whether a run reads and writes the lint cache: ``options.cache``, else the
+    config's `cache` setting."""
     from sopdocs.lint.cache import enabled_in
 
-    return enabled_in(config)
+    return options.cache or (options.cache is None and enabled_in(config))
 
 
 def entries(
@@ -480,11 +477,11 @@ def entries(
     file was read (None where that stat cannot be trusted, see :func:`stat_row`).
     ``analysed``: cache entries (by sha256) of files analysed already in this run."""
     from sopdocs.core.progress import Progress
-    from sopdocs.lint.cache import LintCache, cache_dir, enabled_in, fingerprint
+    from sopdocs.lint.cache import LintCache, cache_dir, fingerprint
 
     options = options or Options()
     store = None
-    if options.cache or (options.cache is None and enabled_in(config)):
+    if uses_cache(options, config):
         store = LintCache(options.cache_dir or cache_dir(config, cwd), cache_key or fingerprint(config))
         for sha, entry in (analysed or {}).items():
             store.put(sha, entry)

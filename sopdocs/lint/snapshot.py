@@ -113,19 +113,14 @@ def _finding_shaped(row: Any) -> bool:
 def save(path: Path, run: Run) -> None:
     """Record ``run`` atomically; a failure to write is not an error (a read-only
     checkout still lints)."""
-    from sopdocs.core.files import atomic_write
+    from sopdocs.core.files import atomic_write, older_than_newest, remove_quietly
 
     try:
         atomic_write(path, run.dump())
     except OSError:
         return
     prefix = path.name.rsplit("-", 1)[0]  # lint-<fingerprint>
-    records = sorted(path.parent.glob(prefix + "-*.run"), key=_mtime, reverse=True)
-    for old in records[KEEP:]:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+    remove_quietly(older_than_newest(path.parent.glob(prefix + "-*.run"), KEEP))
 
 
 def used(path: Path) -> None:
@@ -136,26 +131,30 @@ def used(path: Path) -> None:
         pass
 
 
-def _mtime(path: Path) -> float:
+def entry_id(entry: Any) -> str | None:
+    """The id in a cache entry's facts (as ``SopDocument.sop_id``); None for an entry
+    without one, or of the wrong shape."""
     try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def entry_id(entry: dict[str, Any]) -> str | None:
-    """The id in a cache entry's facts (as ``SopDocument.sop_id``)."""
-    meta = entry["d"]["m"]
+        meta = entry["d"]["m"]
+    except (KeyError, TypeError):
+        return None
     value = meta.get("id") if isinstance(meta, dict) else None
     return value if isinstance(value, str) else None
 
 
-def link_targets(doc: Any) -> list[str]:
-    """The paths of the local `.md` files a document's links name (what the
-    link-broken rule checks)."""
+def note_targets(doc: Any, targets: dict[str, bool]) -> None:
+    """Add the local `.md` files a document's links name (what the link-broken rule
+    checks) to ``targets``, each with whether it exists now."""
     from sopdocs.lint.rules.link_broken import local_targets
 
-    return [full for _, _, full in local_targets(doc)]
+    for _, _, full in local_targets(doc):
+        if full not in targets:
+            targets[full] = os.path.isfile(full)
+
+
+def finding_row(finding: Any) -> tuple[Any, ...]:
+    """A finding as the record keeps it, under its file's shown path."""
+    return (finding.line, finding.column, finding.code, finding.rule, finding.severity, finding.message)
 
 
 def record(
@@ -173,29 +172,20 @@ def record(
         return None
     grouped: dict[str, list[tuple[Any, ...]]] = {}
     for f in findings:
-        grouped.setdefault(f.path, []).append((f.line, f.column, f.code, f.rule, f.severity, f.message))
+        grouped.setdefault(f.path, []).append(finding_row(f))
     targets: dict[str, bool] = {}
     for doc in linted:
-        for full in link_targets(doc):
-            if full not in targets:
-                targets[full] = os.path.isfile(full)
+        note_targets(doc, targets)
     return Run(
         key=key,
         paths=list(names),
         displays=list(displays),
         rows=[tuple(r) if r is not None else None for r in rows],
         shas=[sha for sha, _ in results],
-        ids=[safe_id(entry) for _, entry in results],
+        ids=[entry_id(entry) for _, entry in results],
         findings=grouped,
         targets=targets,
     )
-
-
-def safe_id(entry: Any) -> str | None:
-    try:
-        return entry_id(entry)
-    except (KeyError, TypeError, AttributeError):
-        return None
 
 
 def findings_of(grouped: dict[str, list[tuple[Any, ...]]]) -> list[Any]:

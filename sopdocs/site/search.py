@@ -109,13 +109,14 @@ _DIFFERENT = frozenset({"Html", "InlineHtml", "InlineMath", "DisplayMath", "Foot
 
 # Seen before parsing: any white space but spaces and newlines (tabs, CRs, no-break
 # spaces: the two count columns and blank lines differently), NULs, what could be a link
-# reference definition (`]:`: the two end them differently), an indented `>` (laziness
-# of block quotes differs) and a line with a `|` followed
+# reference definition (`]:`: the two end them differently), a `>` or `#` indented four
+# spaces or more (laziness of block quotes differs), a list marker followed by two
+# spaces or more (where the item's text starts), and a line with a `|` followed
 # by one that could be a table's delimiter row (they disagree on what starts a table).
-_RISKY = re.compile(r"[^\S \n]|\x00|^ {4,}[>#]|^ *(?:[-*+]|\d{1,9}[.)]) {2,}|\]:|\|.*\n[ |:-]*-[ |:-]*$", re.MULTILINE)
-# The same test in parts, about eight times faster (one alternation tried at every
-# position was a tenth of a record's time): literal searches first, the line starts
-# only after a line break, the table test only where there is a `|`.
+# In parts, about eight times faster than one alternation tried at every position (a
+# tenth of a record's time; tests/site/test_search_text.py keeps the two equal): literal
+# searches first, the line starts only after a line break, the table test only where
+# there is a `|`.
 _ODD_SPACE = re.compile(r"[^\S \n]|\x00")
 _ASCII_ODD_SPACE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x00"  # what _ODD_SPACE finds in ASCII text
 _RISKY_LINE = re.compile(r"\n(?: {4,}[>#]| *(?:[-*+]|\d{1,9}[.)]) {2,})")
@@ -123,7 +124,7 @@ _RISKY_TABLE = re.compile(r"\|.*\n[ |:-]*-[ |:-]*$", re.MULTILINE)
 
 
 def _risky(source: str) -> bool:
-    """``_RISKY.search(source)``, faster (tests/site/test_search_text.py compares them)."""
+    """Whether ``source`` has any of the constructs above."""
     if source.isascii():
         if any(c in source for c in _ASCII_ODD_SPACE):
             return True
